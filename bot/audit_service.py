@@ -1,0 +1,96 @@
+"""Runs one flow event for one contact: load, decide, commit, then report the effects.
+
+Every channel goes through here, so "durable, then acknowledged" holds for all of them:
+the answers and the new conversation state are committed in one transaction before the
+caller shows anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import aiosqlite
+
+from bot.clock import Clock, system_clock
+from bot.flows import effects as fx
+from bot.flows import events as ev
+from bot.flows.audit import Context, FlowState, decide
+from bot.questionnaire import Questionnaire, parse_questionnaire
+from storage import Database, conversations, partnerships, responses, rounds, updates
+from storage.records import Answer, Contact, Round, Status
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What happened, with what a channel needs to render it."""
+
+    contact: Contact
+    effects: tuple[fx.Effect, ...]
+    questionnaire: Questionnaire | None = None
+    round: Round | None = None
+    answers: Mapping[str, Answer] = field(default_factory=dict)
+    duplicate: bool = False
+
+
+class AuditService:
+    def __init__(self, db: Database, clock: Clock = system_clock) -> None:
+        self.db = db
+        self.clock = clock
+        self._questionnaires: dict[str, Questionnaire] = {}
+
+    async def questionnaire(self, conn: aiosqlite.Connection, version: str) -> Questionnaire:
+        """The questionnaire a round was opened with, as stored then (cached)."""
+        if version not in self._questionnaires:
+            source = await rounds.questionnaire_source(conn, version)
+            if source is None:
+                raise LookupError(f"questionnaire version {version} is not stored")
+            self._questionnaires[version] = parse_questionnaire(source, f"version {version}")
+        return self._questionnaires[version]
+
+    async def handle(
+        self,
+        contact_id: int,
+        channel: str,
+        event: ev.Event,
+        update_key: str | None = None,
+    ) -> Outcome:
+        """Apply `event`; with `update_key`, an event already handled is ignored."""
+        now = self.clock()
+        async with self.db.transaction() as conn:
+            contact = await partnerships.contact_by_id(conn, contact_id)
+            if contact is None:
+                raise LookupError(f"no contact {contact_id}")
+            if update_key is not None and not await updates.mark_processed(
+                conn, channel, update_key, now
+            ):
+                return Outcome(contact, (), duplicate=True)
+            current = await rounds.latest_round(conn)
+            if current is None:
+                return Outcome(contact, (fx.Rejected(fx.Reason.NO_ROUND),))
+            response = await responses.response_for(
+                conn, current.id, contact.partnership_id, current.questionnaire_version
+            )
+            questionnaire = await self.questionnaire(conn, response.questionnaire_version)
+            answers = await responses.answers(conn, response.id)
+            raw = await conversations.load_state(conn, contact.id, current.id, channel)
+            state = FlowState.from_json(raw, questionnaire)
+            ctx = Context(
+                questionnaire=questionnaire,
+                answers=answers,
+                submitted=response.status is Status.SUBMITTED,
+                round_open=current.is_open,
+            )
+            decision = decide(ctx, state, event)
+            if decision.changes:
+                await responses.apply_changes(
+                    conn, response, decision.changes, contact.id, channel, now
+                )
+                answers = await responses.answers(conn, response.id)
+            if decision.submit:
+                await responses.mark_submitted(conn, response.id, contact.id, now)
+            if decision.state != state:
+                await conversations.save_state(
+                    conn, contact.id, current.id, channel, decision.state.to_json(), now
+                )
+        return Outcome(contact, decision.effects, questionnaire, current, answers)

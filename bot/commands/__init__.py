@@ -1,0 +1,1 @@
+"""Command groups of the `auditbot` CLI, one module per area; each has `register(app)`."""

@@ -1,0 +1,85 @@
+"""Settings from environment variables and an optional .env file."""
+
+from __future__ import annotations
+
+from datetime import time
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+class ConfigError(ValueError):
+    """A setting is missing or invalid; the message names it."""
+
+
+IdList = Annotated[tuple[int, ...], NoDecode]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    db: Path = Field(Path("auditbot.db"), alias="AUDITBOT_DB")
+    timezone: str = Field("Europe/London", alias="AUDITBOT_TIMEZONE")
+    questionnaire: Path | None = Field(None, alias="AUDITBOT_QUESTIONNAIRE")
+    telegram_token: SecretStr | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
+    telegram_api_url: str = Field("https://api.telegram.org", alias="TELEGRAM_API_URL")
+    telegram_webhook_url: str | None = Field(None, alias="TELEGRAM_WEBHOOK_URL")
+    telegram_webhook_port: int = Field(8443, alias="TELEGRAM_WEBHOOK_PORT", ge=1, le=65535)
+    invite_ttl_days: int = Field(14, alias="INVITE_TTL_DAYS", ge=1, le=365)
+    la_chat_ids: IdList = Field((), alias="LA_CHAT_IDS")
+    admin_telegram_ids: IdList = Field((), alias="ADMIN_TELEGRAM_IDS")
+    reminder_days_before: Annotated[tuple[int, ...], NoDecode] = Field(
+        (7, 3, 1), alias="REMINDER_DAYS_BEFORE"
+    )
+    inactivity_days: int = Field(5, alias="REMINDER_INACTIVITY_DAYS", ge=1)
+    max_reminders_without_progress: int = Field(4, alias="REMINDER_MAX_WITHOUT_PROGRESS", ge=1)
+    working_hours_start: time = Field(time(9), alias="WORKING_HOURS_START")
+    working_hours_end: time = Field(time(17), alias="WORKING_HOURS_END")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone '{value}'") from None
+        return value
+
+    @field_validator("la_chat_ids", "admin_telegram_ids", "reminder_days_before", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            try:
+                return tuple(int(part) for part in value.replace(" ", "").split(",") if part)
+            except ValueError:
+                raise ValueError("use whole numbers separated by commas") from None
+        return value
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def require_token(self) -> str:
+        if self.telegram_token is None or not self.telegram_token.get_secret_value().strip():
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is not set: add the token BotFather gave you to the "
+                "environment or to .env."
+            )
+        return self.telegram_token.get_secret_value().strip()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]) if error["loc"] else "a setting"
+        field = Settings.model_fields.get(name)
+        setting = field.alias if field and field.alias else name
+        message = str(error["msg"]).removeprefix("Value error, ")
+        raise ConfigError(f"Setting {setting} is invalid: {message}.") from None

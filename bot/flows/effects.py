@@ -1,0 +1,102 @@
+"""What the audit flow asks a channel to show. Channels render these through templates."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+from storage.records import Answer
+
+
+class Reason(StrEnum):
+    """Why an event was refused; each has a one-sentence text in the templates."""
+
+    TOO_LONG = "too_long"
+    EMPTY = "empty"
+    UNKNOWN_QUESTION = "unknown_question"
+    INVALID_CHOICE = "invalid_choice"
+    ROUND_CLOSED = "round_closed"
+    NO_ROUND = "no_round"
+    NOTHING_BEFORE = "nothing_before"
+    NOT_EXPECTED = "not_expected"
+    STALE_BUTTON = "stale_button"
+    ALREADY_SUBMITTED = "already_submitted"
+
+
+@dataclass(frozen=True, slots=True)
+class Ask:
+    question_id: str
+    position: int
+    answer: Answer | None
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """An answer or note was saved (committed before the channel shows this)."""
+
+    question_id: str
+    answer: Answer
+
+
+@dataclass(frozen=True, slots=True)
+class OfferNote:
+    question_id: str
+    answer: Answer
+
+
+@dataclass(frozen=True, slots=True)
+class ShowReview:
+    answers: Mapping[str, Answer]
+    unanswered: tuple[str, ...]
+    at_end: bool = False
+    submitted: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AskConfirm:
+    unanswered: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Submitted:
+    unanswered: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Paused:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ShowStatus:
+    answered: int
+    total: int
+    submitted: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    reason: Reason
+    question_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BatchResult:
+    saved: tuple[str, ...]
+    rejected: tuple[Rejected, ...]
+    unanswered: tuple[str, ...]
+
+
+Effect = (
+    Ask
+    | Recorded
+    | OfferNote
+    | ShowReview
+    | AskConfirm
+    | Submitted
+    | Paused
+    | ShowStatus
+    | Rejected
+    | BatchResult
+)

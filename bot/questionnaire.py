@@ -1,0 +1,198 @@
+"""The audit as data: load, validate and version a questionnaire YAML file."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from enum import StrEnum
+from functools import cached_property
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+DEFAULT_QUESTIONNAIRE = "audit-2018.yaml"
+
+_ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
+_SCALARS = yaml.constructor.SafeConstructor()
+
+
+class Kind(StrEnum):
+    TICK = "tick"
+    TEXT = "text"
+    DESCRIBE = "describe"
+    STATEMENT = "statement"
+
+    @property
+    def choices(self) -> tuple[str, ...]:
+        """Values a button can record; free-text kinds record what was typed."""
+        return _CHOICES[self]
+
+    @property
+    def is_free_text(self) -> bool:
+        return not self.choices
+
+
+_CHOICES: dict[Kind, tuple[str, ...]] = {
+    Kind.TICK: ("yes", "no"),
+    Kind.STATEMENT: ("true", "differs"),
+    Kind.TEXT: (),
+    Kind.DESCRIBE: (),
+}
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Item(_Frozen):
+    id: str = Field(pattern=_ID_PATTERN)
+    kind: Kind
+    text: str = Field(min_length=1)
+    original_text: str | None = None
+
+
+class Section(_Frozen):
+    id: str = Field(pattern=_ID_PATTERN)
+    heading: str = Field(min_length=1)
+    original_heading: str | None = None
+    instructions: str | None = None
+    column: str | None = None
+    items: tuple[Item, ...] = Field(min_length=1)
+
+
+class Questionnaire(_Frozen):
+    title: str = Field(min_length=1)
+    organisation: str | None = None
+    edition: str | None = None
+    sections: tuple[Section, ...] = Field(min_length=1)
+
+    @cached_property
+    def version(self) -> str:
+        """Content hash: formatting and comments in the file do not change it."""
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+    @cached_property
+    def items(self) -> tuple[Item, ...]:
+        return tuple(item for section in self.sections for item in section.items)
+
+    @cached_property
+    def _index(self) -> dict[str, int]:
+        return {item.id: n for n, item in enumerate(self.items)}
+
+    @cached_property
+    def _section_of(self) -> tuple[int, ...]:
+        return tuple(n for n, section in enumerate(self.sections) for _ in section.items)
+
+    def position(self, item_id: str) -> int | None:
+        return self._index.get(item_id)
+
+    def item(self, item_id: str) -> Item:
+        return self.items[self._index[item_id]]
+
+    def section_number(self, position: int) -> int:
+        """1-based number of the section holding the item at `position`."""
+        return self._section_of[position] + 1
+
+    def starts_section(self, position: int) -> bool:
+        return position == 0 or self._section_of[position] != self._section_of[position - 1]
+
+    def walk(self) -> Iterator[tuple[Section, Item]]:
+        for section in self.sections:
+            for item in section.items:
+                yield section, item
+
+
+class QuestionnaireError(ValueError):
+    """A questionnaire file is invalid; the message names the file, the line and the problem."""
+
+
+def load_questionnaire(path: Path | None = None) -> tuple[Questionnaire, str]:
+    """Load and validate a questionnaire; returns it with its source text."""
+    if path is None:
+        bundled = resources.files("questionnaires").joinpath(DEFAULT_QUESTIONNAIRE)
+        source = bundled.read_text("utf-8")
+        return parse_questionnaire(source, DEFAULT_QUESTIONNAIRE), source
+    try:
+        source = path.read_text("utf-8")
+    except OSError as exc:
+        raise QuestionnaireError(f"{path}: cannot be read ({exc.strerror}).") from exc
+    except UnicodeDecodeError as exc:
+        raise QuestionnaireError(f"{path}: is not a UTF-8 text file.") from exc
+    return parse_questionnaire(source, str(path)), source
+
+
+def parse_questionnaire(source: str, filename: str = "<questionnaire>") -> Questionnaire:
+    try:
+        node = yaml.compose(source, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark else "somewhere"
+        problem = getattr(exc, "problem", None) or "is not valid YAML"
+        raise QuestionnaireError(f"{filename}, {where}: {problem}.") from exc
+    if node is None:
+        raise QuestionnaireError(f"{filename}: the file is empty.")
+    lines: dict[tuple[Any, ...], int] = {}
+    data = _to_python(node, (), lines)
+
+    def line_of(loc: tuple[Any, ...]) -> int:
+        while loc not in lines:
+            loc = loc[:-1]
+        return lines[loc]
+
+    try:
+        questionnaire = Questionnaire.model_validate(data)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        loc = tuple(error["loc"])
+        field = ".".join(str(part) for part in loc) or "top level"
+        raise QuestionnaireError(
+            f"{filename}, line {line_of(loc)}: {field}: {_describe(error)}."
+        ) from None
+
+    seen: dict[str, int] = {}
+    for s, section in enumerate(questionnaire.sections):
+        ids = [(("sections", s, "id"), section.id)] + [
+            (("sections", s, "items", i, "id"), item.id) for i, item in enumerate(section.items)
+        ]
+        for loc, ident in ids:
+            if ident in seen:
+                raise QuestionnaireError(
+                    f"{filename}, line {line_of(loc)}: id '{ident}' is used twice "
+                    f"(first on line {seen[ident]})."
+                )
+            seen[ident] = line_of(loc)
+    return questionnaire
+
+
+def _describe(error: Any) -> str:
+    if error["type"] == "enum":
+        allowed = ", ".join(kind.value for kind in Kind)
+        return f"unknown kind '{error['input']}' (use one of: {allowed})"
+    if error["type"] == "missing":
+        return "is missing"
+    if error["type"] == "extra_forbidden":
+        return "is not a known field"
+    if error["type"] == "string_pattern_mismatch":
+        return "ids use lower-case letters, digits, '.', '_' and '-'"
+    if error["type"] == "string_too_short":
+        return "must not be empty"
+    return str(error["msg"]).rstrip(".").lower()
+
+
+def _to_python(node: yaml.Node, loc: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> Any:
+    """Build plain data from a YAML node tree, noting the line of every value."""
+    lines[loc] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value
+            result[key] = _to_python(value_node, (*loc, key), lines)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_to_python(child, (*loc, n), lines) for n, child in enumerate(node.value)]
+    return _SCALARS.construct_object(node)

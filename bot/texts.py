@@ -1,0 +1,69 @@
+"""All user-facing text lives in templates/; this builds the one Jinja environment for it."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jinja2
+import yaml
+
+from bot.questionnaire import Kind
+from storage.records import Answer
+
+BAR_WIDTH = 10
+
+
+class Texts:
+    """Renders templates; `.html.j2` files are autoescaped, plain-text ones are not."""
+
+    def __init__(self) -> None:
+        root = resources.files("templates")
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(root)),
+            autoescape=jinja2.select_autoescape(["html.j2", "html"], default=False),
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+            undefined=jinja2.StrictUndefined,
+        )
+        self.strings: dict[str, Any] = yaml.safe_load(
+            root.joinpath("strings.yaml").read_text("utf-8")
+        )
+        self.env.globals["s"] = self.string
+        self.env.globals["progress_bar"] = progress_bar
+        self.env.filters["answer_label"] = self.answer_label
+
+    def render(self, name: str, **context: Any) -> str:
+        return self.env.get_template(name).render(**context).strip()
+
+    def string(self, key: str, **context: Any) -> str:
+        """A short text from templates/strings.yaml, e.g. s('choice.tick.yes')."""
+        node: Any = self.strings
+        for part in key.split("."):
+            node = node[part]
+        if not isinstance(node, str):
+            raise KeyError(key)
+        return self.env.from_string(node).render(**context) if context else node
+
+    def choice_label(self, kind: Kind, value: str) -> str:
+        return self.string(f"choice.{kind.value}.{value}")
+
+    def answer_label(self, answer: Answer | None, kind: Kind) -> str:
+        """How a stored value reads to people: 'Yes', 'True for us', the text itself."""
+        if answer is None or answer.value is None:
+            return self.string("answer.unanswered")
+        if kind.is_free_text:
+            return answer.value or self.string("answer.nothing_to_add")
+        return self.choice_label(kind, answer.value)
+
+
+def progress_bar(done: int, total: int) -> str:
+    filled = round(BAR_WIDTH * done / total) if total else 0
+    return "▰" * filled + "▱" * (BAR_WIDTH - filled)
+
+
+@cache
+def texts() -> Texts:
+    return Texts()

@@ -1,0 +1,112 @@
+"""Schema migrations, applied in order at start; never edit one that has shipped, add a new one."""
+
+MIGRATIONS: tuple[str, ...] = (
+    """
+    CREATE TABLE partnerships (
+        id INTEGER PRIMARY KEY,
+        name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE contacts (
+        id INTEGER PRIMARY KEY,
+        partnership_id INTEGER NOT NULL REFERENCES partnerships(id),
+        name TEXT NOT NULL,
+        email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+        telegram_username TEXT,
+        telegram_user_id INTEGER UNIQUE,
+        telegram_chat_id INTEGER,
+        unreachable_at TEXT,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX contacts_partnership ON contacts(partnership_id);
+    CREATE TABLE invites (
+        id INTEGER PRIMARY KEY,
+        contact_id INTEGER NOT NULL REFERENCES contacts(id),
+        token_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        expires_at TEXT NOT NULL,
+        used_at TEXT,
+        used_by INTEGER
+    );
+    CREATE TABLE questionnaires (
+        version TEXT PRIMARY KEY,
+        source TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE TABLE rounds (
+        id INTEGER PRIMARY KEY,
+        questionnaire_version TEXT NOT NULL REFERENCES questionnaires(version),
+        opened_at TEXT NOT NULL,
+        deadline TEXT NOT NULL,
+        closed_at TEXT
+    );
+    CREATE UNIQUE INDEX one_open_round ON rounds((closed_at IS NULL)) WHERE closed_at IS NULL;
+    CREATE TABLE responses (
+        id INTEGER PRIMARY KEY,
+        round_id INTEGER NOT NULL REFERENCES rounds(id),
+        partnership_id INTEGER NOT NULL REFERENCES partnerships(id),
+        questionnaire_version TEXT NOT NULL REFERENCES questionnaires(version),
+        status TEXT NOT NULL DEFAULT 'not_started'
+            CHECK (status IN ('not_started', 'in_progress', 'submitted')),
+        submitted_at TEXT,
+        submitted_by INTEGER REFERENCES contacts(id),
+        amended_at TEXT,
+        last_activity_at TEXT,
+        UNIQUE (round_id, partnership_id)
+    );
+    CREATE TABLE answers (
+        response_id INTEGER NOT NULL REFERENCES responses(id),
+        question_id TEXT NOT NULL,
+        value TEXT,
+        note TEXT,
+        contact_id INTEGER REFERENCES contacts(id),
+        channel TEXT NOT NULL,
+        answered_at TEXT NOT NULL,
+        PRIMARY KEY (response_id, question_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE answer_history (
+        id INTEGER PRIMARY KEY,
+        response_id INTEGER NOT NULL REFERENCES responses(id),
+        question_id TEXT NOT NULL,
+        value TEXT,
+        note TEXT,
+        contact_id INTEGER REFERENCES contacts(id),
+        channel TEXT NOT NULL,
+        changed_at TEXT NOT NULL
+    );
+    CREATE INDEX answer_history_response ON answer_history(response_id, question_id);
+    CREATE TRIGGER answer_history_append_only_update BEFORE UPDATE ON answer_history
+        BEGIN SELECT RAISE(ABORT, 'answer history is append-only'); END;
+    CREATE TRIGGER answer_history_append_only_delete BEFORE DELETE ON answer_history
+        BEGIN SELECT RAISE(ABORT, 'answer history is append-only'); END;
+    CREATE TABLE conversations (
+        contact_id INTEGER NOT NULL REFERENCES contacts(id),
+        round_id INTEGER NOT NULL REFERENCES rounds(id),
+        channel TEXT NOT NULL,
+        state TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (contact_id, round_id, channel)
+    ) WITHOUT ROWID;
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY,
+        dedupe_key TEXT NOT NULL UNIQUE,
+        channel TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'failed')),
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        sent_at TEXT
+    );
+    CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+    CREATE TABLE processed_updates (
+        channel TEXT NOT NULL,
+        update_key TEXT NOT NULL,
+        processed_at TEXT NOT NULL,
+        PRIMARY KEY (channel, update_key)
+    ) WITHOUT ROWID;
+    """,
+)

@@ -1,0 +1,83 @@
+"""Plain, immutable records that storage returns; no behaviour, no SQL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+
+
+@dataclass(frozen=True, slots=True)
+class Partnership:
+    id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    id: int
+    partnership_id: int
+    partnership: str
+    name: str
+    email: str
+    telegram_username: str | None = None
+    telegram_user_id: int | None = None
+    telegram_chat_id: int | None = None
+    unreachable_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    id: int
+    questionnaire_version: str
+    opened_at: datetime
+    deadline: date
+    closed_at: datetime | None
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    id: int
+    round_id: int
+    partnership_id: int
+    questionnaire_version: str
+    status: Status
+    submitted_at: datetime | None
+    submitted_by: int | None
+    amended_at: datetime | None
+    last_activity_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A stored answer: `value` None means only a note so far (not yet answered)."""
+
+    value: str | None
+    note: str | None = None
+    contact_id: int | None = None
+    contact_name: str | None = None
+    channel: str | None = None
+    answered_at: datetime | None = None
+
+    @property
+    def answered(self) -> bool:
+        return self.value is not None
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerChange:
+    """A new value and note for one question, as decided by the flow engine."""
+
+    question_id: str
+    value: str | None
+    note: str | None

@@ -1,0 +1,150 @@
+"""Responses (one per partnership per round), their answers and the answer history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from storage.convert import parse_ts, ts
+from storage.records import Answer, AnswerChange, Response, Status
+
+
+def _response(row: aiosqlite.Row) -> Response:
+    return Response(
+        id=row["id"],
+        round_id=row["round_id"],
+        partnership_id=row["partnership_id"],
+        questionnaire_version=row["questionnaire_version"],
+        status=Status(row["status"]),
+        submitted_at=parse_ts(row["submitted_at"]),
+        submitted_by=row["submitted_by"],
+        amended_at=parse_ts(row["amended_at"]),
+        last_activity_at=parse_ts(row["last_activity_at"]),
+    )
+
+
+async def response_for(
+    conn: aiosqlite.Connection, round_id: int, partnership_id: int, version: str
+) -> Response:
+    """The partnership's response in the round, created on first use."""
+    await conn.execute(
+        "INSERT INTO responses (round_id, partnership_id, questionnaire_version)"
+        " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+        (round_id, partnership_id, version),
+    )
+    async with conn.execute(
+        "SELECT * FROM responses WHERE round_id = ? AND partnership_id = ?",
+        (round_id, partnership_id),
+    ) as cur:
+        row = await cur.fetchone()
+    assert row is not None
+    return _response(row)
+
+
+async def responses_in_round(conn: aiosqlite.Connection, round_id: int) -> list[Response]:
+    async with conn.execute(
+        "SELECT r.* FROM responses r JOIN partnerships p ON p.id = r.partnership_id"
+        " WHERE r.round_id = ? ORDER BY p.name",
+        (round_id,),
+    ) as cur:
+        return [_response(row) for row in await cur.fetchall()]
+
+
+async def answers(conn: aiosqlite.Connection, response_id: int) -> dict[str, Answer]:
+    async with conn.execute(
+        "SELECT a.question_id, a.value, a.note, a.contact_id, c.name AS contact_name,"
+        " a.channel, a.answered_at"
+        " FROM answers a LEFT JOIN contacts c ON c.id = a.contact_id WHERE a.response_id = ?",
+        (response_id,),
+    ) as cur:
+        return {
+            row["question_id"]: Answer(
+                value=row["value"],
+                note=row["note"],
+                contact_id=row["contact_id"],
+                contact_name=row["contact_name"],
+                channel=row["channel"],
+                answered_at=parse_ts(row["answered_at"]),
+            )
+            for row in await cur.fetchall()
+        }
+
+
+async def apply_changes(
+    conn: aiosqlite.Connection,
+    response: Response,
+    changes: Iterable[AnswerChange],
+    contact_id: int,
+    channel: str,
+    now: datetime,
+) -> int:
+    """Record new answers and their history; returns how many were written."""
+    rows = [
+        (response.id, c.question_id, c.value, c.note, contact_id, channel, ts(now)) for c in changes
+    ]
+    if not rows:
+        return 0
+    await conn.executemany(
+        "INSERT INTO answers (response_id, question_id, value, note, contact_id, channel,"
+        " answered_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (response_id, question_id) DO UPDATE SET value = excluded.value,"
+        " note = excluded.note, contact_id = excluded.contact_id, channel = excluded.channel,"
+        " answered_at = excluded.answered_at",
+        rows,
+    )
+    await conn.executemany(
+        "INSERT INTO answer_history (response_id, question_id, value, note, contact_id, channel,"
+        " changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    submitted = response.status is Status.SUBMITTED
+    await conn.execute(
+        "UPDATE responses SET last_activity_at = ?,"
+        " status = CASE status WHEN 'not_started' THEN 'in_progress' ELSE status END,"
+        " amended_at = CASE WHEN ? THEN ? ELSE amended_at END WHERE id = ?",
+        (ts(now), submitted, ts(now), response.id),
+    )
+    return len(rows)
+
+
+async def mark_submitted(
+    conn: aiosqlite.Connection, response_id: int, contact_id: int, now: datetime
+) -> None:
+    await conn.execute(
+        "UPDATE responses SET status = 'submitted', submitted_at = ?, submitted_by = ?,"
+        " last_activity_at = ? WHERE id = ?",
+        (ts(now), contact_id, ts(now), response_id),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    question_id: str
+    value: str | None
+    note: str | None
+    contact_name: str | None
+    channel: str
+    changed_at: datetime
+
+
+async def history(conn: aiosqlite.Connection, response_id: int) -> list[HistoryEntry]:
+    async with conn.execute(
+        "SELECT h.question_id, h.value, h.note, c.name AS contact_name, h.channel, h.changed_at"
+        " FROM answer_history h LEFT JOIN contacts c ON c.id = h.contact_id"
+        " WHERE h.response_id = ? ORDER BY h.id",
+        (response_id,),
+    ) as cur:
+        return [
+            HistoryEntry(
+                question_id=row["question_id"],
+                value=row["value"],
+                note=row["note"],
+                contact_name=row["contact_name"],
+                channel=row["channel"],
+                changed_at=parse_ts(row["changed_at"]) or datetime.min,
+            )
+            for row in await cur.fetchall()
+        ]

@@ -1,0 +1,92 @@
+"""Audit rounds and the questionnaire versions they use."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import aiosqlite
+
+from storage.convert import parse_date, parse_ts, ts
+from storage.records import Round
+
+
+def _round(row: aiosqlite.Row) -> Round:
+    opened_at = parse_ts(row["opened_at"])
+    assert opened_at is not None
+    return Round(
+        id=row["id"],
+        questionnaire_version=row["questionnaire_version"],
+        opened_at=opened_at,
+        deadline=parse_date(row["deadline"]),
+        closed_at=parse_ts(row["closed_at"]),
+    )
+
+
+async def save_questionnaire(
+    conn: aiosqlite.Connection, version: str, source: str, now: datetime
+) -> None:
+    await conn.execute(
+        "INSERT INTO questionnaires (version, source, created_at) VALUES (?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
+        (version, source, ts(now)),
+    )
+
+
+async def questionnaire_source(conn: aiosqlite.Connection, version: str) -> str | None:
+    async with conn.execute(
+        "SELECT source FROM questionnaires WHERE version = ?", (version,)
+    ) as cur:
+        row = await cur.fetchone()
+    return row["source"] if row else None
+
+
+async def open_round(
+    conn: aiosqlite.Connection, version: str, deadline: date, now: datetime
+) -> Round:
+    """Open a round and give every partnership an empty response in it."""
+    cur = await conn.execute(
+        "INSERT INTO rounds (questionnaire_version, opened_at, deadline) VALUES (?, ?, ?)",
+        (version, ts(now), deadline.isoformat()),
+    )
+    round_id = cur.lastrowid
+    await conn.execute(
+        "INSERT INTO responses (round_id, partnership_id, questionnaire_version)"
+        " SELECT ?, id, ? FROM partnerships",
+        (round_id, version),
+    )
+    found = await round_by_id(conn, round_id or 0)
+    assert found is not None
+    return found
+
+
+async def round_by_id(conn: aiosqlite.Connection, round_id: int) -> Round | None:
+    async with conn.execute("SELECT * FROM rounds WHERE id = ?", (round_id,)) as cur:
+        row = await cur.fetchone()
+    return _round(row) if row else None
+
+
+async def open_round_now(conn: aiosqlite.Connection) -> Round | None:
+    async with conn.execute("SELECT * FROM rounds WHERE closed_at IS NULL") as cur:
+        row = await cur.fetchone()
+    return _round(row) if row else None
+
+
+async def latest_round(conn: aiosqlite.Connection) -> Round | None:
+    """The open round, or else the one closed last."""
+    async with conn.execute(
+        "SELECT * FROM rounds ORDER BY closed_at IS NULL DESC, id DESC LIMIT 1"
+    ) as cur:
+        row = await cur.fetchone()
+    return _round(row) if row else None
+
+
+async def set_deadline(conn: aiosqlite.Connection, round_id: int, deadline: date) -> None:
+    await conn.execute(
+        "UPDATE rounds SET deadline = ? WHERE id = ?", (deadline.isoformat(), round_id)
+    )
+
+
+async def close_round(conn: aiosqlite.Connection, round_id: int, now: datetime) -> None:
+    await conn.execute(
+        "UPDATE rounds SET closed_at = ? WHERE id = ? AND closed_at IS NULL", (ts(now), round_id)
+    )

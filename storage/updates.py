@@ -1,0 +1,21 @@
+"""Incoming updates already handled, so that a redelivered one changes nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import aiosqlite
+
+from storage.convert import ts
+
+
+async def mark_processed(
+    conn: aiosqlite.Connection, channel: str, update_key: str, now: datetime
+) -> bool:
+    """Record the update; False if it had been recorded before."""
+    cur = await conn.execute(
+        "INSERT INTO processed_updates (channel, update_key, processed_at) VALUES (?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
+        (channel, update_key, ts(now)),
+    )
+    return cur.rowcount == 1
