@@ -48,15 +48,19 @@ async def open_round(
         "INSERT INTO rounds (questionnaire_version, opened_at, deadline) VALUES (?, ?, ?)",
         (version, ts(now), deadline.isoformat()),
     )
-    round_id = cur.lastrowid
+    found = await round_by_id(conn, cur.lastrowid or 0)
+    assert found is not None
+    await add_missing_responses(conn, found)
+    return found
+
+
+async def add_missing_responses(conn: aiosqlite.Connection, round_: Round) -> None:
+    """Give every partnership without one an empty response in the round."""
     await conn.execute(
         "INSERT INTO responses (round_id, partnership_id, questionnaire_version)"
-        " SELECT ?, id, ? FROM partnerships",
-        (round_id, version),
+        " SELECT ?, id, ? FROM partnerships WHERE true ON CONFLICT DO NOTHING",
+        (round_.id, round_.questionnaire_version),
     )
-    found = await round_by_id(conn, round_id or 0)
-    assert found is not None
-    return found
 
 
 async def round_by_id(conn: aiosqlite.Connection, round_id: int) -> Round | None:
