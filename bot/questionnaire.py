@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 DEFAULT_QUESTIONNAIRE = "audit-2018.yaml"
 
 _ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
 _SCALARS = yaml.constructor.SafeConstructor()
+ANSWERED = "answered"
+"""A `flag_when` value for free-text items: flag any answer other than "nothing to add"."""
 
 
 class Kind(StrEnum):
@@ -53,6 +55,31 @@ class Item(_Frozen):
     kind: Kind
     text: str = Field(min_length=1)
     original_text: str | None = None
+    flag_when: tuple[str, ...] = ()
+    """Answers the LA summary lists as points to look at (a choice, or "answered")."""
+
+    @field_validator("flag_when")
+    @classmethod
+    def _known_answers(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+        kind = info.data.get("kind")
+        if kind is None:
+            return value
+        allowed = kind.choices or (ANSWERED,)
+        for wanted in value:
+            if wanted not in allowed:
+                raise ValueError(
+                    f"'{wanted}' is not an answer to a {kind.value} question"
+                    f" (use one of: {', '.join(allowed)})"
+                )
+        return value
+
+    def flags(self, value: str | None) -> bool:
+        """Whether this stored value is one the LA asked to have pointed out."""
+        if value is None:
+            return False
+        if self.kind.is_free_text:
+            return ANSWERED in self.flag_when and value.strip() != ""
+        return value in self.flag_when
 
 
 class Section(_Frozen):
@@ -181,6 +208,8 @@ def _describe(error: Any) -> str:
         return "ids use lower-case letters, digits, '.', '_' and '-'"
     if error["type"] == "string_too_short":
         return "must not be empty"
+    if error["type"] == "value_error":
+        return str(error["ctx"]["error"])
     return str(error["msg"]).rstrip(".").lower()
 
 

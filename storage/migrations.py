@@ -109,4 +109,13 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (channel, update_key)
     ) WITHOUT ROWID;
     """,
+    """
+    CREATE TABLE bad_invite_attempts (
+        id INTEGER PRIMARY KEY,
+        channel TEXT NOT NULL,
+        account TEXT NOT NULL,
+        attempted_at TEXT NOT NULL
+    );
+    CREATE INDEX bad_invite_attempts_account ON bad_invite_attempts(channel, account, attempted_at);
+    """,
 )

@@ -9,10 +9,14 @@ from typing import Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
+from bot.audit_service import AuditService
 from bot.config import ConfigError, Settings, load_settings
+from bot.questionnaire import Questionnaire
 from bot.texts import texts
-from storage import Database, open_database
+from storage import Database, open_database, rounds
+from storage.records import Round
 
 T = TypeVar("T")
 
@@ -32,6 +36,15 @@ def fail(key: str, **context: Any) -> NoReturn:
     raise UserError(texts().string(f"cli.{key}", **context))
 
 
+async def current_round(db: Database) -> tuple[Round, Questionnaire]:
+    """The open (or last) round and its questionnaire, or a clear error if there is none."""
+    async with db.read() as conn:
+        found = await rounds.latest_round(conn)
+        if found is None:
+            fail("no_round")
+        return found, await AuditService(db).questionnaire(conn, found.questionnaire_version)
+
+
 def settings() -> Settings:
     try:
         return load_settings()
@@ -48,13 +61,17 @@ async def database(config: Settings) -> AsyncIterator[Database]:
         await db.close()
 
 
+def exit_with(message: str) -> NoReturn:
+    err.print(f"[red]Error:[/red] {escape(message)}")
+    raise typer.Exit(1)
+
+
 def run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run an async command, turning known problems into one clear line and exit code 1."""
     try:
         return asyncio.run(main())
     except UserError as exc:
-        err.print(f"[red]Error:[/red] {exc}")
-        raise typer.Exit(1) from None
+        exit_with(str(exc))
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
 

@@ -1,0 +1,1 @@
+"""Thin adapters that turn a channel's input into flow events and render the effects."""

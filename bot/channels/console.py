@@ -1,0 +1,149 @@
+"""The terminal channel: answer the audit by typing, on a TTY or from piped input."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.audit_service import AuditService, Outcome
+from bot.flows import effects as fx
+from bot.flows import events as ev
+from bot.flows.audit import NOTHING_TO_ADD
+from bot.questionnaire import Kind, Questionnaire
+from bot.texts import Texts, texts
+
+CHANNEL = "console"
+_SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
+
+Reader = Callable[[str], str]
+"""Reads one line after showing a prompt; raises EOFError at the end of input."""
+Writer = Callable[[str], None]
+
+
+@dataclass
+class _Expecting:
+    """What the last message asked for, so a typed line can be read as an event."""
+
+    effect: fx.Effect | None = None
+    kind: Kind | None = None
+
+
+class ConsoleChat:
+    def __init__(self, service: AuditService, contact_id: int, read: Reader, write: Writer) -> None:
+        self.service = service
+        self.contact_id = contact_id
+        self.read = read
+        self.write = write
+        self.texts: Texts = texts()
+        self.expecting = _Expecting()
+        self.questionnaire: Questionnaire | None = None
+
+    async def run(self) -> None:
+        """Converse until the user quits or input ends; progress is saved at every step."""
+        outcome = await self.send(ev.Start())
+        if outcome.questionnaire is not None:
+            self.write(self.texts.render("console/welcome.txt.j2", contact=outcome.contact))
+        self.show(outcome)
+        if outcome.questionnaire is None:
+            return
+        while True:
+            try:
+                line = self.read(self.texts.string("console.prompt"))
+            except EOFError:
+                break
+            event = self.parse(line)
+            if isinstance(event, ev.Pause):
+                break
+            if event is not None:
+                self.show(await self.send(event))
+        self.show(await self.send(ev.Pause()))
+
+    async def send(self, event: ev.Event) -> Outcome:
+        return await self.service.handle(self.contact_id, CHANNEL, event)
+
+    def show(self, outcome: Outcome) -> None:
+        self.questionnaire = outcome.questionnaire or self.questionnaire
+        for effect in outcome.effects:
+            template = f"console/{_SNAKE.sub('_', type(effect).__name__).lower()}.txt.j2"
+            self.write(
+                self.texts.render(
+                    template,
+                    effect=effect,
+                    q=outcome.questionnaire,
+                    answers=outcome.answers,
+                )
+            )
+            if isinstance(effect, fx.Ask | fx.OfferNote | fx.AskConfirm | fx.ShowReview):
+                kind = None
+                if isinstance(effect, fx.Ask | fx.OfferNote) and outcome.questionnaire:
+                    kind = outcome.questionnaire.item(effect.question_id).kind
+                self.expecting = _Expecting(effect, kind)
+
+    def parse(self, line: str) -> ev.Event | None:
+        """Read a typed line as an event, given what was asked last."""
+        text = line.strip()
+        if text.startswith("/"):
+            return self.command(text)
+        expecting = self.expecting.effect
+        if isinstance(expecting, fx.AskConfirm):
+            word = text.lower()
+            if word in ("y", "yes"):
+                return ev.Confirm()
+            if word in ("n", "no"):
+                return ev.CancelSubmit()
+            self.write(self.texts.string("console.yes_or_no"))
+            return None
+        if isinstance(expecting, fx.OfferNote):
+            return ev.Text(text) if text else ev.Next(expecting.question_id)
+        if isinstance(expecting, fx.Ask) and self.expecting.kind is not None:
+            if not text:
+                return None
+            choice = self.choice(self.expecting.kind, text)
+            if choice is not None:
+                return ev.Choose(expecting.question_id, choice)
+        return ev.Text(text) if text else None
+
+    def choice(self, kind: Kind, text: str) -> str | None:
+        word = text.lower()
+        if kind.is_free_text:
+            return NOTHING_TO_ADD if word == self.texts.string("console.nothing_word") else None
+        for n, value in enumerate(kind.choices, start=1):
+            label = self.texts.choice_label(kind, value).lower()
+            if word in (value, label, str(n), value[0]):
+                return value
+        return None
+
+    def command(self, text: str) -> ev.Event | None:
+        name, _, argument = text[1:].partition(" ")
+        current = self.expecting.effect
+        question = current.question_id if isinstance(current, fx.Ask | fx.OfferNote) else None
+        simple: dict[str, ev.Event] = {
+            "skip": ev.Skip(question),
+            "next": ev.Next(question),
+            "back": ev.Back(question),
+            "review": ev.Review(),
+            "submit": ev.Submit(),
+            "status": ev.Status(),
+            "quit": ev.Pause(),
+            "start": ev.Start(),
+        }
+        if name.lower() in simple:
+            return simple[name.lower()]
+        if name.lower() == "go":
+            return self.jump(argument.strip())
+        if name.lower() == "help":
+            self.write(self.texts.render("console/help.txt.j2"))
+            return None
+        self.write(self.texts.string("console.unknown_command", command=name))
+        return None
+
+    def jump(self, target: str) -> ev.Event | None:
+        """`/go 12` (a question number) or `/go s2.schools` (an id)."""
+        q = self.questionnaire
+        if q is not None and target.isdigit() and 1 <= int(target) <= len(q.items):
+            return ev.Jump(q.items[int(target) - 1].id)
+        if q is not None and q.position(target) is not None:
+            return ev.Jump(target)
+        self.write(self.texts.string("console.no_such_question", target=target))
+        return None

@@ -1,0 +1,301 @@
+"""The `auditbot` command line."""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from datetime import date, timedelta
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from bot import admin
+from bot.admin import AdminError
+from bot.audit_service import AuditService
+from bot.channels.console import ConsoleChat
+from bot.clock import system_clock
+from bot.commands.common import (
+    UserError,
+    current_round,
+    database,
+    exit_with,
+    out,
+    run,
+    say,
+    settings,
+    with_db,
+)
+from bot.config import Settings
+from bot.directory import DirectoryError
+from bot.export import export_csv, export_rows
+from bot.questionnaire import Questionnaire, QuestionnaireError, load_questionnaire
+from bot.texts import texts
+from storage import Database, open_database, overview, partnerships
+
+app = typer.Typer(
+    help="Partnership Audit Bot: run the LA's audit of information held by partnerships.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+questionnaire_app = typer.Typer(help="Check or show the audit questionnaire.", no_args_is_help=True)
+partnerships_app = typer.Typer(help="Set up partnerships and their contacts.", no_args_is_help=True)
+round_app = typer.Typer(help="Open and close audit rounds.", no_args_is_help=True)
+app.add_typer(questionnaire_app, name="questionnaire")
+app.add_typer(partnerships_app, name="partnerships")
+app.add_typer(round_app, name="round")
+
+QuestionnaireOption = Annotated[
+    Path | None,
+    typer.Option("--questionnaire", help="Questionnaire YAML (default: the bundled 2018 audit)."),
+]
+
+
+def _questionnaire(config: Settings, path: Path | None = None) -> tuple[Questionnaire, str]:
+    try:
+        return load_questionnaire(path or config.questionnaire)
+    except QuestionnaireError as exc:
+        raise UserError(str(exc)) from None
+
+
+@app.command()
+def init() -> None:
+    """Create the database (or bring it up to date)."""
+
+    async def main() -> None:
+        config = settings()
+        async with database(config):
+            say("init_done", path=config.db.resolve())
+
+    run(main)
+
+
+@questionnaire_app.command("check")
+def questionnaire_check(file: Path) -> None:
+    """Validate an edited questionnaire file."""
+    try:
+        q, _ = load_questionnaire(file)
+    except QuestionnaireError as exc:
+        exit_with(str(exc))
+    say(
+        "questionnaire_ok",
+        file=file,
+        sections=len(q.sections),
+        items=len(q.items),
+        version=q.version,
+    )
+
+
+@questionnaire_app.command("show")
+def questionnaire_show(file: Annotated[Path | None, typer.Argument()] = None) -> None:
+    """Print the questionnaire (the bundled audit unless FILE is given)."""
+    q, _ = _questionnaire(settings(), file) if file else _questionnaire(settings())
+    out.print(texts().render("cli/questionnaire.txt.j2", q=q), markup=False)
+
+
+@partnerships_app.command("import")
+def partnerships_import(file: Path) -> None:
+    """Import partnerships and contacts from a CSV file (partnership, contact_name, email,
+    telegram_username). Re-importing the same file changes nothing."""
+
+    async def main(config: Settings, db: Database) -> None:
+        try:
+            result = await admin.import_directory(db, file, system_clock())
+        except DirectoryError as exc:
+            raise UserError(f"{exc} Nothing was imported.") from None
+        say(
+            "import_done" if result.changed else "import_unchanged",
+            partnerships=result.partnerships_added,
+            added=result.contacts_added,
+            updated=result.contacts_updated,
+        )
+
+    run(lambda: with_db(main))
+
+
+@partnerships_app.command("list")
+def partnerships_list() -> None:
+    """List partnerships and their contacts."""
+
+    async def main(config: Settings, db: Database) -> None:
+        async with db.read() as conn:
+            contacts = await partnerships.list_contacts(conn)
+        if not contacts:
+            say("no_partnerships")
+            return
+        table = Table("Partnership", "Contact", "Email", "Telegram")
+        for c in contacts:
+            linked = (
+                "linked"
+                if c.telegram_user_id
+                else (f"@{c.telegram_username}" if c.telegram_username else "")
+            )
+            table.add_row(c.partnership, c.name, c.email, linked)
+        out.print(table)
+
+    run(lambda: with_db(main))
+
+
+def _parse_deadline(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        exit_with(texts().string("cli.bad_date", value=value))
+
+
+@round_app.command("open")
+def round_open(
+    deadline: Annotated[str, typer.Option(help="Last day for answers, YYYY-MM-DD.")],
+    questionnaire: QuestionnaireOption = None,
+) -> None:
+    """Open a new audit round for every partnership."""
+    due = _parse_deadline(deadline)
+
+    async def main(config: Settings, db: Database) -> None:
+        q, source = _questionnaire(config, questionnaire)
+        try:
+            opened = await admin.open_round(
+                db, q, source, due, system_clock().astimezone(config.zone)
+            )
+        except AdminError as exc:
+            raise UserError(str(exc)) from None
+        say("round_opened", deadline=due, partnerships=opened.partnerships, version=q.version)
+
+    run(lambda: with_db(main))
+
+
+@round_app.command("close")
+def round_close() -> None:
+    """Close the open round: no more answers or changes."""
+
+    async def main(config: Settings, db: Database) -> None:
+        try:
+            closed = await admin.close_round(db, system_clock())
+        except AdminError as exc:
+            raise UserError(str(exc)) from None
+        say("round_closed", deadline=closed.deadline)
+
+    run(lambda: with_db(main))
+
+
+@app.command()
+def status() -> None:
+    """Progress of every partnership in the current round."""
+
+    async def main(config: Settings, db: Database) -> None:
+        current, q = await current_round(db)
+        async with db.read() as conn:
+            rows = await overview.round_progress(conn, current.id)
+        total = len(q.items)
+        t = texts()
+        say("status_heading", deadline=current.deadline, closed=not current.is_open)
+        table = Table("Partnership", "Status", "Answered", "Last activity", "By", "Contacts")
+        for row in rows:
+            when = (
+                row.last_activity_at.astimezone(config.zone).strftime("%d %b %H:%M")
+                if row.last_activity_at
+                else "—"
+            )
+            label = t.string(f"status.{row.status.value}")
+            if row.amended_at:
+                label += t.string("cli.amended_suffix")
+            table.add_row(
+                row.partnership,
+                label,
+                f"{row.answered}/{total}",
+                when,
+                row.last_by or "—",
+                row.contacts,
+            )
+        out.print(table)
+
+    run(lambda: with_db(main))
+
+
+@app.command()
+def export(
+    format: Annotated[str, typer.Option("--format", help="Export format.")] = "csv",
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="File to write (default: print).")
+    ] = None,
+) -> None:
+    """Export every answer of the current round: one row per partnership and question."""
+    if format != "csv":
+        exit_with(texts().string("cli.bad_format", format=format))
+
+    async def main(config: Settings, db: Database) -> None:
+        current, q = await current_round(db)
+        async with db.read() as conn:
+            answers = await overview.round_answers(conn, current.id)
+            names = [p.partnership for p in await overview.round_progress(conn, current.id)]
+        text = export_csv(export_rows(q, names, answers, config.zone))
+        if out_file is None:
+            sys.stdout.write(text)
+            return
+        try:
+            out_file.write_text(text, "utf-8")
+        except OSError as exc:
+            raise UserError(
+                texts().string("cli.cannot_write", path=out_file, reason=exc.strerror)
+            ) from None
+        say("exported", path=out_file, rows=text.count("\n") - 1)
+
+    run(lambda: with_db(main))
+
+
+@app.command()
+def chat(email: Annotated[str, typer.Option("--as", help="The contact's email address.")]) -> None:
+    """Answer the audit in this terminal as the contact with EMAIL (works with piped input)."""
+    run(lambda: with_db(lambda config, db: _chat(db, email)))
+
+
+async def _chat(db: Database, email: str) -> None:
+    async with db.read() as conn:
+        contact = await partnerships.contact_by_email(conn, email.strip())
+    if contact is None:
+        raise UserError(texts().string("cli.unknown_email", email=email))
+    tty = sys.stdin.isatty()
+
+    def read(prompt: str) -> str:
+        if tty:
+            return input(prompt)
+        line = sys.stdin.readline()
+        if not line:
+            raise EOFError
+        return line.rstrip("\n")
+
+    await ConsoleChat(
+        AuditService(db), contact.id, read, lambda text: out.print(text, markup=False)
+    ).run()
+
+
+@app.command()
+def demo() -> None:
+    """Try the bot: a throwaway database with demo partnerships and an open round, then chat."""
+
+    async def main() -> None:
+        config = settings()
+        with tempfile.TemporaryDirectory(prefix="auditbot-demo-") as folder:
+            db = await open_database(Path(folder) / "demo.db")
+            try:
+                directory = resources.files("bot").joinpath("data/demo-partnerships.csv")
+                now = system_clock()
+                with resources.as_file(directory) as path:
+                    await admin.import_directory(db, path, now)
+                q, source = _questionnaire(config)
+                await admin.open_round(db, q, source, now.date() + timedelta(days=28), now)
+                async with db.read() as conn:
+                    contact = (await partnerships.list_contacts(conn))[0]
+                say("demo_intro", name=contact.name, partnership=contact.partnership)
+                await _chat(db, contact.email)
+            finally:
+                await db.close()
+
+    run(main)
+
+
+def main() -> None:
+    app()
