@@ -73,6 +73,17 @@ def init() -> None:
     run(main)
 
 
+@app.command()
+def health() -> None:
+    """Exit 0 if the database opens and its schema is current (for container health checks)."""
+
+    async def main() -> None:
+        async with database(settings()):
+            say("healthy")
+
+    run(main)
+
+
 @questionnaire_app.command("check")
 def questionnaire_check(file: Path) -> None:
     """Validate an edited questionnaire file."""

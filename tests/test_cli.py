@@ -1,0 +1,187 @@
+"""The command line as an LA officer uses it: real processes, a real database file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.questionnaire import Kind, Questionnaire
+from tests.conftest import DIRECTORY
+
+
+def auditbot(
+    db: Path, *args: str, stdin: str = "", env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "AUDITBOT_DB": str(db), "COLUMNS": "200", **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> Path:
+    db = tmp_path / "cli.db"
+    directory = tmp_path / "directory.csv"
+    directory.write_text(DIRECTORY, "utf-8")
+    assert auditbot(db, "init").returncode == 0
+    result = auditbot(db, "partnerships", "import", str(directory))
+    assert result.returncode == 0, result.stderr
+    assert "3 new partnership(s), 4 new contact(s)" in result.stdout
+    result = auditbot(db, "round", "open", "--deadline", "2099-01-31")
+    assert result.returncode == 0, result.stderr
+    return db
+
+
+def full_script(q: Questionnaire) -> tuple[str, dict[str, tuple[str, str]]]:
+    """Typed lines answering every question with a note, and the expected export cells."""
+    lines: list[str] = []
+    expected: dict[str, tuple[str, str]] = {}
+    for n, item in enumerate(q.items):
+        note = f'Note {n} for {item.id} <with> & "marks"'
+        if item.kind is Kind.TICK:
+            choice = "yes" if n % 2 else "no"
+            lines += [choice, note]
+            expected[item.id] = ("Yes" if choice == "yes" else "No", note)
+        elif item.kind is Kind.STATEMENT:
+            choice = "differs" if n % 2 else "true"
+            lines += [choice, note]
+            expected[item.id] = (
+                "Our practice differs" if choice == "differs" else "True for us",
+                note,
+            )
+        else:
+            answer = f"Answer {n} to {item.id}"
+            lines.append(answer)
+            expected[item.id] = (answer, "")
+    lines += ["/submit", "yes"]
+    return "\n".join(lines) + "\n", expected
+
+
+def test_piped_full_audit_is_exported_and_submitted(
+    setup: Path, questionnaire: Questionnaire
+) -> None:
+    script, expected = full_script(questionnaire)
+    result = auditbot(setup, "chat", "--as", "alice@north.example", stdin=script)
+    assert result.returncode == 0, result.stderr
+    assert "your audit has been submitted" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+    exported = auditbot(setup, "export", "--format", "csv")
+    assert exported.returncode == 0, exported.stderr
+    rows = [
+        r
+        for r in csv.DictReader(io.StringIO(exported.stdout))
+        if r["partnership"] == "North Partnership"
+    ]
+    assert len(rows) == 44
+    for row in rows:
+        assert (row["answer"], row["note"]) == expected[row["question_id"]]
+        assert row["answered_by"] == "Alice Archer"
+        assert row["answered_at"]
+
+    status = auditbot(setup, "status")
+    assert status.returncode == 0, status.stderr
+    north = next(line for line in status.stdout.splitlines() if "North Partnership" in line)
+    assert "Submitted" in north
+    assert "44/44" in north
+
+
+def test_chat_stops_and_resumes_where_it_left_off(setup: Path) -> None:
+    first = auditbot(setup, "chat", "--as", "carol@south.example", stdin="yes\n\nno\n")
+    assert first.returncode == 0, first.stderr
+    assert "Paused" in first.stdout
+    second = auditbot(setup, "chat", "--as", "carol@south.example", stdin="")
+    # Carol stopped at the note offer for question 2; she is asked question 2 again.
+    assert "question 2 of 44" in second.stdout.split("Hello")[1]
+    assert "Current answer: No (by Carol Cole)" in second.stdout
+
+
+def test_unknown_email_is_one_clear_sentence(setup: Path) -> None:
+    result = auditbot(setup, "chat", "--as", "nobody@example.org")
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "Error: No contact has the email address nobody@example.org; "
+        "`auditbot partnerships list` shows who is set up."
+    )
+
+
+def test_bad_csv_row_names_the_line_and_imports_nothing(setup: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "partnership,contact_name,email\nWest,Wendy,wendy@west.example\nWest,Will,not-an-email\n",
+        "utf-8",
+    )
+    result = auditbot(setup, "partnerships", "import", str(bad))
+    assert result.returncode == 1
+    assert "line 3" in result.stderr and "not-an-email" in result.stderr
+    assert "Nothing was imported" in result.stderr
+    listing = auditbot(setup, "partnerships", "list")
+    assert "West" not in listing.stdout and "wendy" not in listing.stdout
+
+
+def test_reimport_changes_nothing(setup: Path, tmp_path: Path) -> None:
+    directory = tmp_path / "again.csv"
+    directory.write_text(DIRECTORY, "utf-8")
+    result = auditbot(setup, "partnerships", "import", str(directory))
+    assert result.returncode == 0
+    assert "Nothing changed" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("deadline", "message"),
+    [
+        ("2027-02-30", "'2027-02-30' is not a date"),
+        ("next week", "'next week' is not a date"),
+    ],
+)
+def test_impossible_dates_are_refused(setup: Path, deadline: str, message: str) -> None:
+    auditbot(setup, "round", "close")
+    result = auditbot(setup, "round", "open", "--deadline", deadline)
+    assert result.returncode == 1
+    assert message in result.stderr
+    status = auditbot(setup, "status")
+    assert "(closed)" in status.stdout
+
+
+def test_past_deadline_and_second_round_are_refused(setup: Path) -> None:
+    second = auditbot(setup, "round", "open", "--deadline", "2099-02-01")
+    assert second.returncode == 1
+    assert "already open" in second.stderr
+    auditbot(setup, "round", "close")
+    past = auditbot(setup, "round", "open", "--deadline", "2020-01-01")
+    assert past.returncode == 1
+    assert "not in the future" in past.stderr
+
+
+def test_questionnaire_check(tmp_path: Path) -> None:
+    db = tmp_path / "q.db"
+    good = auditbot(db, "questionnaire", "check", "questionnaires/audit-2018.yaml")
+    assert good.returncode == 0, good.stderr
+    assert "7 sections, 44 questions" in good.stdout
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        "title: T\nsections:\n  - id: a\n    heading: H\n    items:\n"
+        "      - {id: a.x, kind: checkbox, text: X}\n",
+        "utf-8",
+    )
+    result = auditbot(db, "questionnaire", "check", str(bad))
+    assert result.returncode == 1
+    assert f"{bad}, line 6" in result.stderr and "unknown kind 'checkbox'" in result.stderr
+
+
+def test_invalid_setting_is_named(tmp_path: Path) -> None:
+    result = auditbot(tmp_path / "x.db", "init", env={"AUDITBOT_TIMEZONE": "Mars/Olympus"})
+    assert result.returncode == 1
+    assert "AUDITBOT_TIMEZONE" in result.stderr and "Mars/Olympus" in result.stderr
