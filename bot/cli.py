@@ -263,7 +263,7 @@ def chat(email: Annotated[str, typer.Option("--as", help="The contact's email ad
     run(lambda: with_db(lambda config, db: _chat(db, email)))
 
 
-async def _chat(db: Database, email: str) -> None:
+async def _chat(db: Database, email: str, throwaway: bool = False) -> None:
     async with db.read() as conn:
         contact = await partnerships.contact_by_email(conn, email.strip())
     if contact is None:
@@ -279,7 +279,11 @@ async def _chat(db: Database, email: str) -> None:
         return line.rstrip("\n")
 
     await ConsoleChat(
-        AuditService(db), contact.id, read, lambda text: out.print(text, markup=False)
+        AuditService(db),
+        contact.id,
+        read,
+        lambda text: out.print(text, markup=False),
+        throwaway=throwaway,
     ).run()
 
 
@@ -301,7 +305,7 @@ def demo() -> None:
                 async with db.read() as conn:
                     contact = (await partnerships.list_contacts(conn))[0]
                 say("demo_intro", name=contact.name, partnership=contact.partnership)
-                await _chat(db, contact.email)
+                await _chat(db, contact.email, throwaway=True)
             finally:
                 await db.close()
 

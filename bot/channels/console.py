@@ -30,7 +30,15 @@ class _Expecting:
 
 
 class ConsoleChat:
-    def __init__(self, service: AuditService, contact_id: int, read: Reader, write: Writer) -> None:
+    def __init__(
+        self,
+        service: AuditService,
+        contact_id: int,
+        read: Reader,
+        write: Writer,
+        throwaway: bool = False,
+    ) -> None:
+        self.throwaway = throwaway
         self.service = service
         self.contact_id = contact_id
         self.read = read
@@ -72,6 +80,7 @@ class ConsoleChat:
                     effect=effect,
                     q=outcome.questionnaire,
                     answers=outcome.answers,
+                    throwaway=self.throwaway,
                 )
             )
             if isinstance(effect, fx.Ask | fx.OfferNote | fx.AskConfirm | fx.ShowReview):
