@@ -18,11 +18,12 @@ from pathlib import Path
 
 from bot.admin import import_directory, open_round
 from bot.audit_service import AuditService
-from bot.export import export_csv, export_rows
 from bot.flows import events as ev
 from bot.flows.audit import Context, FlowState, decide
 from bot.questionnaire import Kind, load_questionnaire
-from storage import Database, open_database, overview, partnerships
+from bot.summary.load import load_summary
+from bot.summary.render_csv import render_csv
+from storage import Database, open_database, partnerships
 
 NOW = datetime(2026, 11, 2, 10, tzinfo=UTC)
 
@@ -80,10 +81,7 @@ async def main(count: int) -> None:
 
         tracemalloc.start()
         start = time.perf_counter()
-        async with db.read() as conn:
-            current = await overview.round_progress(conn, 1)
-            answers = await overview.round_answers(conn, 1)
-        text = export_csv(export_rows(q, [p.partnership for p in current], answers, UTC))
+        text = render_csv(await load_summary(db, NOW))
         export_ms = (time.perf_counter() - start) * 1e3
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()

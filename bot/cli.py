@@ -17,11 +17,12 @@ from bot.admin import AdminError
 from bot.audit_service import AuditService
 from bot.channels.console import ConsoleChat
 from bot.clock import system_clock
+from bot.commands import outbox, reports, telegram
 from bot.commands.common import (
     UserError,
-    current_round,
     database,
     exit_with,
+    fail,
     out,
     run,
     say,
@@ -30,10 +31,12 @@ from bot.commands.common import (
 )
 from bot.config import Settings
 from bot.directory import DirectoryError
-from bot.export import export_csv, export_rows
 from bot.questionnaire import Questionnaire, QuestionnaireError, load_questionnaire
+from bot.summary.load import NoRoundError, load_summary
+from bot.summary.model import Summary
+from bot.summary.render_csv import render_csv
 from bot.texts import texts
-from storage import Database, open_database, overview, partnerships
+from storage import Database, open_database, partnerships
 
 app = typer.Typer(
     help="Partnership Audit Bot: run the LA's audit of information held by partnerships.",
@@ -197,33 +200,38 @@ def status() -> None:
     """Progress of every partnership in the current round."""
 
     async def main(config: Settings, db: Database) -> None:
-        current, q = await current_round(db)
-        async with db.read() as conn:
-            rows = await overview.round_progress(conn, current.id)
-        total = len(q.items)
+        summary = await _load_summary(config, db)
         t = texts()
-        say("status_heading", deadline=current.deadline, closed=not current.is_open)
+        say("status_heading", deadline=summary.round.deadline, closed=not summary.round.is_open)
         table = Table("Partnership", "Status", "Answered", "Last activity", "By", "Contacts")
-        for row in rows:
-            when = (
-                row.last_activity_at.astimezone(config.zone).strftime("%d %b %H:%M")
-                if row.last_activity_at
-                else "—"
+        for result in summary.partnerships:
+            last = max(
+                (a for a in result.answers.values() if a.answered_at),
+                key=lambda a: a.answered_at or summary.generated_at,
+                default=None,
             )
-            label = t.string(f"status.{row.status.value}")
-            if row.amended_at:
+            when = summary.local(result.last_activity_at)
+            label = t.string(f"status.{result.status.value}")
+            if result.amended_at:
                 label += t.string("cli.amended_suffix")
             table.add_row(
-                row.partnership,
+                result.name,
                 label,
-                f"{row.answered}/{total}",
-                when,
-                row.last_by or "—",
-                row.contacts,
+                f"{result.answered}/{result.total}",
+                when.strftime("%d %b %H:%M") if when else "—",
+                (last.contact_name if last else None) or "—",
+                ", ".join(result.contacts),
             )
         out.print(table)
 
     run(lambda: with_db(main))
+
+
+async def _load_summary(config: Settings, db: Database) -> Summary:
+    try:
+        return await load_summary(db, system_clock(), zone=config.zone)
+    except NoRoundError:
+        fail("no_round")
 
 
 @app.command()
@@ -238,21 +246,17 @@ def export(
         exit_with(texts().string("cli.bad_format", format=format))
 
     async def main(config: Settings, db: Database) -> None:
-        current, q = await current_round(db)
-        async with db.read() as conn:
-            answers = await overview.round_answers(conn, current.id)
-            names = [p.partnership for p in await overview.round_progress(conn, current.id)]
-        text = export_csv(export_rows(q, names, answers, config.zone))
+        summary = await _load_summary(config, db)
+        text = render_csv(summary)
         if out_file is None:
             sys.stdout.write(text)
             return
         try:
-            out_file.write_text(text, "utf-8")
+            with out_file.open("w", encoding="utf-8-sig", newline="") as file:
+                file.write(text)
         except OSError as exc:
-            raise UserError(
-                texts().string("cli.cannot_write", path=out_file, reason=exc.strerror)
-            ) from None
-        say("exported", path=out_file, rows=text.count("\n") - 1)
+            fail("cannot_write", path=out_file, reason=exc.strerror)
+        say("exported", path=out_file, rows=len(summary.partnerships) * len(summary.questions))
 
     run(lambda: with_db(main))
 
@@ -310,6 +314,10 @@ def demo() -> None:
                 await db.close()
 
     run(main)
+
+
+for module in (reports, telegram, outbox):
+    module.register(app)
 
 
 def main() -> None:

@@ -46,8 +46,22 @@ _CHOICES: dict[Kind, tuple[str, ...]] = {
 }
 
 
+_BOOLEAN_CHOICE: dict[tuple[Kind, bool], str] = {
+    (Kind.TICK, True): "yes",
+    (Kind.TICK, False): "no",
+    (Kind.STATEMENT, True): "true",
+}
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # `frozen` guards fields only; pydantic lets a cached_property (version, items)
+        # be overwritten, so refuse every other name here.
+        if name not in type(self).model_fields:
+            raise AttributeError(f"{type(self).__name__} is immutable; cannot set '{name}'")
+        super().__setattr__(name, value)
 
 
 class Item(_Frozen):
@@ -58,13 +72,15 @@ class Item(_Frozen):
     flag_when: tuple[str, ...] = ()
     """Answers the LA summary lists as points to look at (a choice, or "answered")."""
 
-    @field_validator("flag_when")
+    @field_validator("flag_when", mode="before")
     @classmethod
-    def _known_answers(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
+    def _known_answers(cls, value: Any, info: ValidationInfo) -> Any:
         kind = info.data.get("kind")
-        if kind is None:
+        if kind is None or not isinstance(value, list | tuple):
             return value
         allowed = kind.choices or (ANSWERED,)
+        # YAML reads an unquoted yes/no/true as a boolean: map it back to the choice meant.
+        value = [_BOOLEAN_CHOICE.get((kind, v), v) if isinstance(v, bool) else v for v in value]
         for wanted in value:
             if wanted not in allowed:
                 raise ValueError(
@@ -154,8 +170,10 @@ def load_questionnaire(path: Path | None = None) -> tuple[Questionnaire, str]:
 
 
 def parse_questionnaire(source: str, filename: str = "<questionnaire>") -> Questionnaire:
+    lines: dict[tuple[Any, ...], int] = {}
     try:
         node = yaml.compose(source, Loader=yaml.SafeLoader)
+        data = None if node is None else _to_python(node, (), lines)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "somewhere"
@@ -163,8 +181,6 @@ def parse_questionnaire(source: str, filename: str = "<questionnaire>") -> Quest
         raise QuestionnaireError(f"{filename}, {where}: {problem}.") from exc
     if node is None:
         raise QuestionnaireError(f"{filename}: the file is empty.")
-    lines: dict[tuple[Any, ...], int] = {}
-    data = _to_python(node, (), lines)
 
     def line_of(loc: tuple[Any, ...]) -> int:
         while loc not in lines:

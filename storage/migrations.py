@@ -118,4 +118,28 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX bad_invite_attempts_account ON bad_invite_attempts(channel, account, attempted_at);
     """,
+    """
+    -- 3: reminders and durable delivery. A lease (not a status) marks a row being sent, so
+    -- the outbox CHECK constraint stays as it is; round/contact/slot make history queryable.
+    ALTER TABLE outbox ADD COLUMN lease_until TEXT;
+    ALTER TABLE outbox ADD COLUMN round_id INTEGER;
+    ALTER TABLE outbox ADD COLUMN partnership_id INTEGER;
+    ALTER TABLE outbox ADD COLUMN contact_id INTEGER;
+    ALTER TABLE outbox ADD COLUMN slot TEXT;
+    CREATE INDEX outbox_round_contact ON outbox(round_id, contact_id, kind);
+    CREATE TABLE reminder_snoozes (
+        contact_id INTEGER NOT NULL REFERENCES contacts(id),
+        round_id INTEGER NOT NULL REFERENCES rounds(id),
+        until TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (contact_id, round_id)
+    ) WITHOUT ROWID;
+    CREATE TABLE partnership_flags (
+        round_id INTEGER NOT NULL REFERENCES rounds(id),
+        partnership_id INTEGER NOT NULL REFERENCES partnerships(id),
+        reminders INTEGER NOT NULL,
+        flagged_at TEXT NOT NULL,
+        PRIMARY KEY (round_id, partnership_id)
+    ) WITHOUT ROWID;
+    """,
 )

@@ -83,13 +83,13 @@ def test_piped_full_audit_is_exported_and_submitted(
     rows = [
         r
         for r in csv.DictReader(io.StringIO(exported.stdout))
-        if r["partnership"] == "North Partnership"
+        if r["Partnership"] == "North Partnership"
     ]
     assert len(rows) == 44
     for row in rows:
-        assert (row["answer"], row["note"]) == expected[row["question_id"]]
-        assert row["answered_by"] == "Alice Archer"
-        assert row["answered_at"]
+        assert (row["Answer"], row["Note"]) == expected[row["Question id"]]
+        assert row["Answered by"] == "Alice Archer"
+        assert row["Answered at"]
 
     status = auditbot(setup, "status")
     assert status.returncode == 0, status.stderr

@@ -11,12 +11,9 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from bot.audit_service import AuditService
 from bot.config import ConfigError, Settings, load_settings
-from bot.questionnaire import Questionnaire
 from bot.texts import texts
-from storage import Database, open_database, rounds
-from storage.records import Round
+from storage import Database, open_database
 
 T = TypeVar("T")
 
@@ -34,15 +31,6 @@ def say(key: str, **context: Any) -> None:
 
 def fail(key: str, **context: Any) -> NoReturn:
     raise UserError(texts().string(f"cli.{key}", **context))
-
-
-async def current_round(db: Database) -> tuple[Round, Questionnaire]:
-    """The open (or last) round and its questionnaire, or a clear error if there is none."""
-    async with db.read() as conn:
-        found = await rounds.latest_round(conn)
-        if found is None:
-            fail("no_round")
-        return found, await AuditService(db).questionnaire(conn, found.questionnaire_version)
 
 
 def settings() -> Settings:

@@ -160,8 +160,8 @@ class _Turn:
         then = self.state.then
         if then == RETURN_TO_REVIEW:
             return self.review()
-        if then is not None:
-            return self.ask(then)
+        if then is not None and then != self.state.position:
+            return self.ask(then)  # resume where the user was (never this same question)
         return self.ask(self.state.position + 1)
 
     def is_current(self, question_id: str | None) -> bool:
@@ -243,16 +243,23 @@ class _Turn:
         elif value not in item.kind.choices:
             return self.reject(fx.Reason.INVALID_CHOICE, question_id)
         old = self.answers.get(question_id)
+        # the question in play, or the one the user paused on (answering it resumes)
+        current = self.is_current(question_id) or (
+            self.state.mode is Mode.PAUSED and self.state.position == position
+        )
         if (
-            self.state.mode is Mode.NOTE
-            and self.state.position == position
-            and old is not None
+            old is not None
             and old.value == value
+            and (
+                (self.state.mode is Mode.NOTE and self.state.position == position)
+                # a free-text "nothing to add" has already moved on: no note to offer
+                or (item.kind.is_free_text and not current)
+            )
         ):
             return self.quiet()  # a second tap on the same button
         answer = self.record(question_id, value, old.note if old else None)
         self.effects.append(fx.Recorded(question_id, answer))
-        then = self.state.then if self.is_current(question_id) else self._resume_point()
+        then = self.state.then if current else self._resume_point()
         self.state = FlowState(Mode.ASKING, position, True, then)
         if item.kind.is_free_text:
             return self.advance()

@@ -1,0 +1,165 @@
+"""Build and run the PTB Application: long polling by default, PTB's webhook server if asked.
+
+`build_application` and `serve` take hooks so that other parts (the scheduler) can plug in
+without this module knowing them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import signal
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlparse
+
+from telegram import BotCommand
+from telegram.error import InvalidToken, NetworkError
+from telegram.ext import AIORateLimiter, ApplicationBuilder, BaseRateLimiter
+
+from bot.audit_service import AuditService
+from bot.channels.telegram.handlers import TelegramApp, TelegramChannel
+from bot.channels.telegram.logging_filter import install_token_filter, mask
+from bot.clock import Clock, system_clock
+from bot.config import Settings
+from bot.texts import texts
+from storage import Database, open_database
+
+log = logging.getLogger(__name__)
+
+StartupHook = Callable[[TelegramApp], Awaitable[None]]
+COMMANDS = ("start", "review", "submit", "status", "help", "cancel")
+
+
+class BotStartError(RuntimeError):
+    """The bot cannot start (token rejected, server unreachable); the message says why."""
+
+
+def api_urls(settings: Settings) -> tuple[str, str]:
+    """Base URLs such that requests go to {TELEGRAM_API_URL}/bot{token}/{method}."""
+    api = settings.telegram_api_url.rstrip("/")
+    return f"{api}/bot", f"{api}/file/bot"
+
+
+def build_application(
+    settings: Settings,
+    db: Database,
+    *,
+    clock: Clock = system_clock,
+    rate_limiter: BaseRateLimiter[Any] | None = None,
+) -> TelegramApp:
+    token = settings.require_token()
+    install_token_filter(token)
+    base_url, base_file_url = api_urls(settings)
+    limiter: BaseRateLimiter[Any] = rate_limiter or AIORateLimiter(max_retries=3)
+    app: TelegramApp = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(base_url)
+        .base_file_url(base_file_url)
+        .rate_limiter(limiter)
+        .concurrent_updates(True)
+        .build()
+    )
+    TelegramChannel(db, AuditService(db, clock), clock).register(app)
+    return app
+
+
+async def start(
+    app: TelegramApp,
+    settings: Settings,
+    *,
+    hooks: Sequence[StartupHook] = (),
+    poll_timeout: float = 10,
+) -> None:
+    """Initialise (getMe checks the token), then receive updates."""
+    try:
+        await app.initialize()
+    except InvalidToken:
+        raise BotStartError(
+            texts().string("telegram.cli.token_rejected", url=settings.telegram_api_url)
+        ) from None
+    except NetworkError as exc:
+        raise BotStartError(
+            mask(
+                texts().string(
+                    "telegram.cli.unreachable", url=settings.telegram_api_url, problem=str(exc)
+                )
+            )
+        ) from None
+    await app.bot.set_my_commands(
+        [BotCommand(name, texts().string(f"telegram.commands.{name}")) for name in COMMANDS]
+    )
+    for hook in hooks:
+        await hook(app)
+    updater = app.updater
+    assert updater is not None
+    if settings.telegram_webhook_url:
+        token = settings.require_token()
+        await updater.start_webhook(
+            listen="0.0.0.0",  # noqa: S104 - PTB's webhook server sits behind the proxy
+            port=settings.telegram_webhook_port,
+            url_path=urlparse(settings.telegram_webhook_url).path.lstrip("/"),
+            webhook_url=settings.telegram_webhook_url,
+            secret_token=hashlib.sha256(token.encode()).hexdigest()[:32],
+        )
+    else:
+        await updater.start_polling(poll_interval=0, timeout=timedelta(seconds=poll_timeout))
+    await app.start()
+    log.info("bot @%s is running", app.bot.username)
+
+
+async def stop(app: TelegramApp) -> None:
+    """Stop receiving, let running handlers finish, and close the HTTP clients."""
+    if app.updater is not None and app.updater.running:
+        await app.updater.stop()
+    if app.running:
+        await app.stop()
+    await app.shutdown()
+
+
+async def serve(
+    settings: Settings,
+    db: Database,
+    stop_event: asyncio.Event,
+    *,
+    hooks: Sequence[StartupHook] = (),
+    clock: Clock = system_clock,
+) -> None:
+    app = build_application(settings, db, clock=clock)
+    try:
+        await start(app, settings, hooks=hooks)
+        await stop_event.wait()
+    finally:
+        await stop(app)
+
+
+def run_bot(settings: Settings, hooks: Sequence[StartupHook] = ()) -> None:
+    """Run until SIGINT or SIGTERM, then shut down cleanly."""
+
+    async def main() -> None:
+        stop_event = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop_event.set)
+        db = await open_database(settings.db)
+        try:
+            await serve(settings, db, stop_event, hooks=hooks)
+        finally:
+            await db.close()
+
+    asyncio.run(main())
+
+
+__all__ = [
+    "BotStartError",
+    "StartupHook",
+    "TelegramApp",
+    "build_application",
+    "run_bot",
+    "serve",
+    "start",
+    "stop",
+]

@@ -1,0 +1,114 @@
+"""Sends outbox rows through the Telegram Bot API and translates its errors into the
+outbox's: retry later, give up, or stop writing to someone who blocked the bot."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from bot.outbox import (
+    OutboxMessage,
+    PermanentFailure,
+    RecipientBlocked,
+    TemporaryFailure,
+    document_bytes,
+)
+from bot.texts import texts
+
+log = logging.getLogger(__name__)
+
+
+class TelegramDeliverer:
+    """A `Deliverer` for the "telegram" channel; the recipient is the chat id."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def deliver(self, message: OutboxMessage) -> None:
+        try:
+            chat_id = int(message.recipient)
+        except ValueError:
+            raise PermanentFailure(f"not a Telegram chat id: {message.recipient!r}") from None
+        try:
+            if "document" in message.payload:
+                await self._send_document(chat_id, message.payload)
+            else:
+                await self.bot.send_message(
+                    chat_id,
+                    message.payload["html"],
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=keyboard(message.payload.get("buttons") or ()),
+                    link_preview_options=LinkPreviewOptions(is_disabled=True),
+                )
+        except RetryAfter as exc:
+            raise TemporaryFailure("rate limited (429)", retry_after(exc)) from exc
+        except Forbidden as exc:
+            raise RecipientBlocked(f"forbidden (403): {exc.message}") from exc
+        except BadRequest as exc:
+            raise PermanentFailure(f"bad request (400): {exc.message}") from exc
+        except TimedOut as exc:
+            raise TemporaryFailure(f"timed out: {exc.message}") from exc
+        except NetworkError as exc:
+            raise TemporaryFailure(f"network or server error: {exc.message}") from exc
+        except ChatMigrated as exc:
+            raise PermanentFailure(f"chat moved to {exc.new_chat_id}") from exc
+        except (InvalidToken, TelegramError) as exc:
+            raise TemporaryFailure(f"{type(exc).__name__}: {exc.message}") from exc
+
+    async def _send_document(self, chat_id: int, payload: Mapping[str, Any]) -> None:
+        document = payload["document"]
+        content = document_bytes(payload)
+        if content is None:
+            path = Path(document["path"])
+            try:
+                content = await asyncio.to_thread(path.read_bytes)
+            except OSError as exc:
+                raise PermanentFailure(f"cannot read {path}: {exc.strerror}") from exc
+        await self.bot.send_document(
+            chat_id,
+            content,
+            filename=document["filename"],
+            caption=payload.get("caption_html") or None,
+            parse_mode=ParseMode.HTML,
+            reply_markup=keyboard(payload.get("buttons") or ()),
+        )
+
+
+def keyboard(rows: Sequence[Sequence[Mapping[str, str]]]) -> InlineKeyboardMarkup | None:
+    """Buttons stored as data (a strings.yaml key and callback data) made real."""
+    if not rows:
+        return None
+    t = texts()
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(t.string(b["label"]), callback_data=b["data"]) for b in row]
+            for row in rows
+        ]
+    )
+
+
+def retry_after(exc: RetryAfter) -> float:
+    """Seconds to wait, whether PTB gives an int (today) or a timedelta (PTB_TIMEDELTA)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

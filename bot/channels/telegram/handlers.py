@@ -1,0 +1,299 @@
+"""Telegram updates -> audit events -> rendered messages.
+
+Updates are processed concurrently across chats; within one chat a lock keeps them in
+order, so a quick double tap cannot interleave two replies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from telegram import CallbackQuery, Chat, Message, Update
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from bot.audit_service import AuditService, Outcome
+from bot.channels.telegram import callback_codec as codec
+from bot.channels.telegram import render
+from bot.clock import Clock
+from bot.flows import events as ev
+from bot.invites import Redeemed, redeem
+from bot.texts import texts
+from storage import Database, partnerships
+from storage.records import Contact
+
+log = logging.getLogger(__name__)
+
+CHANNEL = "telegram"
+QUIET_ERRORS = ("message is not modified", "query is too old", "query id is invalid")
+
+COMMANDS: dict[str, ev.Event] = {
+    "review": ev.Review(),
+    "submit": ev.Submit(),
+    "status": ev.Status(),
+    "cancel": ev.Pause(),
+}
+
+_INVITE_PROBLEMS = {
+    Redeemed.INVALID: "telegram.invite.invalid",
+    Redeemed.EXPIRED: "telegram.invite.expired",
+    Redeemed.USED: "telegram.invite.used",
+    Redeemed.TOO_MANY: "telegram.too_many_attempts",
+}
+
+TelegramApp = Application[Any, Any, Any, Any, Any, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class InPlay:
+    """The message the user acted on: a question (with its id), or another bot message."""
+
+    message_id: int
+    question_id: str | None = None
+
+
+class TelegramChannel:
+    def __init__(self, db: Database, service: AuditService, clock: Clock) -> None:
+        self.db = db
+        self.service = service
+        self.clock = clock
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._questions: dict[int, InPlay] = {}
+        """Per chat, the last question message sent (cosmetic: lost on restart, that's fine)."""
+
+    def register(self, app: TelegramApp) -> None:
+        app.add_handler(CallbackQueryHandler(self.on_callback))
+        app.add_handler(MessageHandler(filters.UpdateType.EDITED, self.on_edited))
+        app.add_handler(MessageHandler(filters.UpdateType.MESSAGE, self.on_message))
+        app.add_error_handler(self.on_error)
+
+    def lock(self, chat_id: int) -> asyncio.Lock:
+        return self._locks.setdefault(chat_id, asyncio.Lock())
+
+    # -- updates ---------------------------------------------------------------------
+
+    async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, chat, user = update.effective_message, update.effective_chat, update.effective_user
+        if message is None or chat is None or user is None:
+            return
+        if chat.type != Chat.PRIVATE:
+            await self.send(context, chat.id, render.sentence("telegram.private_only"))
+            return
+        async with self.lock(chat.id):
+            text = message.text
+            if text is not None and _command(text) == "start":
+                await self.on_start(update, context, chat.id, user.id, text)
+                return
+            contact = await self.contact(user.id)
+            if contact is None:
+                await self.send(context, chat.id, render.not_linked())
+                return
+            if text is None:
+                await self.send(context, chat.id, render.sentence("telegram.not_text"))
+                return
+            command = _command(text)
+            if command == "help":
+                await self.send(context, chat.id, render.html("help"))
+                return
+            if command is not None and command not in COMMANDS:
+                await self.send(context, chat.id, render.sentence("telegram.unknown_command"))
+                return
+            event = COMMANDS[command] if command is not None else ev.Text(text)
+            outcome = await self.service.handle(
+                contact.id, CHANNEL, event, update_key=str(update.update_id)
+            )
+            await self.show(context, chat.id, outcome, self._questions.get(chat.id))
+
+    async def on_start(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        chat_id: int,
+        user_id: int,
+        text: str,
+    ) -> None:
+        """`/start TOKEN` links the account; `/start` alone resumes a linked contact."""
+        parts = text.split(maxsplit=1)
+        token = parts[1].strip() if len(parts) > 1 else ""
+        key = str(update.update_id)
+        problem: str | None = None
+        fresh = False
+        if token:
+            redemption = await redeem(self.db, token, user_id, chat_id, self.clock(), key)
+            contact = redemption.contact
+            fresh = redemption.result in (Redeemed.LINKED, Redeemed.DUPLICATE)
+            if redemption.result in _INVITE_PROBLEMS:
+                problem = render.sentence(_INVITE_PROBLEMS[redemption.result])
+                contact = await self.contact(user_id)
+        else:
+            contact = await self.contact(user_id)
+        if contact is None:
+            await self.send(context, chat_id, render.not_linked(problem))
+            return
+        outcome = await self.service.handle(contact.id, CHANNEL, ev.Start(), update_key=key)
+        if outcome.duplicate:
+            return
+        if problem:
+            await self.send(context, chat_id, problem)
+        greeting = (
+            render.welcome(contact, outcome.questionnaire, outcome.round)
+            if fresh
+            else render.welcome(contact, None, None)
+        )
+        await self.send(context, chat_id, greeting)
+        await self.show(context, chat_id, outcome, None)
+
+    async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat
+        if chat is None or chat.type != Chat.PRIVATE:
+            return
+        await self.send(context, chat.id, render.sentence("telegram.edited"))
+
+    async def on_callback(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Every callback query is answered here, first, before any work."""
+        query = update.callback_query
+        if query is None:
+            return
+        chat = query.message.chat if query.message is not None else None
+        event: ev.Event | None = None
+        notice: str | None = None
+        if chat is None or chat.type != Chat.PRIVATE:
+            notice = texts().string("telegram.private_only")
+        else:
+            try:
+                event = codec.decode(query.data)
+            except codec.MalformedCallback as exc:
+                log.warning(
+                    "refused callback data %r from user %s: %s", query.data, query.from_user.id, exc
+                )
+                notice = texts().string("telegram.bad_button")
+        await self.answer(query, notice)
+        if event is None or chat is None:
+            return
+        async with self.lock(chat.id):
+            contact = await self.contact(query.from_user.id)
+            if contact is None:
+                await self.send(context, chat.id, render.not_linked())
+                return
+            outcome = await self.service.handle(
+                contact.id, CHANNEL, event, update_key=str(update.update_id)
+            )
+            assert query.message is not None
+            message_id = query.message.message_id
+            question_id = (
+                event.question_id
+                if isinstance(event, ev.Choose | ev.Next | ev.Skip | ev.Back)
+                else None
+            )
+            await self.show(
+                context,
+                chat.id,
+                outcome,
+                InPlay(message_id, question_id),
+                closes_confirm=isinstance(event, ev.Confirm | ev.CancelSubmit),
+            )
+
+    async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """Log (the token is masked by the logging filter) and tell the user, once."""
+        log.error("error while handling an update", exc_info=context.error)
+        if isinstance(update, Update) and update.effective_chat is not None:
+            chat = update.effective_chat
+            if chat.type == Chat.PRIVATE and not isinstance(context.error, TelegramError):
+                try:
+                    await context.bot.send_message(chat.id, render.sentence("telegram.error"))
+                except TelegramError:
+                    log.warning("could not tell chat %s about the error", chat.id)
+
+    # -- output ----------------------------------------------------------------------
+
+    async def contact(self, user_id: int) -> Contact | None:
+        async with self.db.read() as conn:
+            return await partnerships.contact_by_telegram_id(conn, user_id)
+
+    async def show(
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        chat_id: int,
+        outcome: Outcome,
+        in_play: InPlay | None,
+        closes_confirm: bool = False,
+    ) -> None:
+        if outcome.duplicate:
+            return
+        plan = render.plan(
+            outcome.effects,
+            outcome.questionnaire,
+            outcome.answers,
+            outcome.contact,
+            outcome.round,
+            in_play.question_id if in_play is not None else None,
+            closes_confirm=closes_confirm,
+        )
+        if in_play is not None and plan.edit is not None:
+            await self.edit(context, chat_id, in_play.message_id, plan.edit)
+        elif in_play is not None and plan.drop_buttons:
+            await self.quietly(
+                context.bot.edit_message_reply_markup(
+                    chat_id, in_play.message_id, reply_markup=None
+                )
+            )
+        for message in plan.sends:
+            sent = await self.send(context, chat_id, message.text, message.keyboard)
+            if message.question_id is not None and sent is not None:
+                self._questions[chat_id] = InPlay(sent.message_id, message.question_id)
+
+    async def send(
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        chat_id: int,
+        text: str,
+        keyboard: Any = None,
+    ) -> Message | None:
+        try:
+            sent: Message = await context.bot.send_message(
+                chat_id, text, parse_mode=ParseMode.HTML, reply_markup=keyboard
+            )
+        except Forbidden:
+            log.warning("chat %s has blocked the bot; message not delivered", chat_id)
+            return None
+        return sent
+
+    async def edit(
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        chat_id: int,
+        message_id: int,
+        message: render.Message,
+    ) -> None:
+        await self.quietly(
+            context.bot.edit_message_text(
+                message.text,
+                chat_id=chat_id,
+                message_id=message_id,
+                parse_mode=ParseMode.HTML,
+                reply_markup=message.keyboard,
+            )
+        )
+
+    async def answer(self, query: CallbackQuery, notice: str | None) -> None:
+        await self.quietly(query.answer(notice[:200] if notice else None))
+
+    async def quietly(self, request: Any) -> None:
+        """Run a request whose normal failures (not modified, too old) mean nothing."""
+        try:
+            await request
+        except BadRequest as exc:
+            if not any(quiet in str(exc).lower() for quiet in QUIET_ERRORS):
+                raise
+            log.debug("ignored: %s", exc)
+
+
+def _command(text: str) -> str | None:
+    """`/review@AuditBot args` -> 'review'; None when the text is not a command."""
+    if not text.startswith("/"):
+        return None
+    return text.split(maxsplit=1)[0][1:].split("@", 1)[0].lower()

@@ -1,0 +1,283 @@
+"""Effects -> Telegram messages (HTML text + inline keyboards), through the templates.
+
+Rendering is pure: it returns a `Plan` that the handlers carry out, so it can be tested
+without a Bot API. The message "in play" is the question message the user acted on; it is
+edited into a transcript (or into the note offer) and new questions are sent after it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from html import escape, unescape
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.channels.telegram import callback_codec as codec
+from bot.flows import effects as fx
+from bot.flows import events as ev
+from bot.flows.audit import NOTHING_TO_ADD
+from bot.questionnaire import Item, Questionnaire
+from bot.texts import texts
+from storage.records import Answer, Contact, Round
+
+MAX_TEXT = 4096
+CHUNK = 3800
+"""Review messages are packed below Telegram's 4,096-character limit, with room to spare."""
+JUMPS_PER_ROW = 6
+_TAG = re.compile(r"<[^>]+>")
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    text: str
+    keyboard: InlineKeyboardMarkup | None = None
+    question_id: str | None = None
+    """Set when this message asks a question, so that later input can edit it."""
+
+
+@dataclass(slots=True)
+class Plan:
+    edit: Message | None = None
+    """New content for the message in play (None: leave it)."""
+    sends: list[Message] = field(default_factory=list)
+    drop_buttons: bool = False
+    """Remove the buttons of the message in play, keeping its text (a used confirmation)."""
+
+
+def html(template: str, **context: Any) -> str:
+    """Render a message; templates shorten long user text so that it fits one message."""
+    text = texts().render(f"telegram/{template}.html.j2", **context)
+    if visible_length(text) > MAX_TEXT:  # pragma: no cover - templates prevent this
+        raise ValueError(f"telegram/{template} rendered {visible_length(text)} characters")
+    return text
+
+
+def visible_length(text: str) -> int:
+    """Length as Telegram counts it: after tags and entities are parsed."""
+    return len(unescape(_TAG.sub("", text)))
+
+
+def string(key: str, **context: Any) -> str:
+    """A short text for a button label (plain text, not HTML)."""
+    return texts().string(f"telegram.{key}", **context)
+
+
+def sentence(key: str, **context: Any) -> str:
+    """A short text for a message body: escaped, since messages are sent as HTML."""
+    return escape(texts().string(key, **context), quote=False)
+
+
+def button(label: str, event: ev.Event) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=codec.encode(event))
+
+
+def plan(
+    effects: Sequence[fx.Effect],
+    questionnaire: Questionnaire | None,
+    answers: Mapping[str, Answer],
+    contact: Contact,
+    round_: Round | None,
+    in_play: str | None,
+    closes_confirm: bool = False,
+) -> Plan:
+    """What to show for `effects`; `in_play` is the question id of the message acted on."""
+    result = Plan()
+    moved_on = False
+    for effect in effects:
+        match effect:
+            case fx.Recorded(qid, answer) if questionnaire is not None:
+                shown = answered(questionnaire, qid, answer)
+                if qid == in_play:
+                    result.edit = shown
+                else:
+                    result.sends.append(Message(sentence("telegram.saved") + "\n" + shown.text))
+            case fx.OfferNote(qid, answer) if questionnaire is not None:
+                offer = offer_note(questionnaire, qid, answer)
+                if qid == in_play:
+                    result.edit = offer
+                else:
+                    result.sends.append(offer)
+            case fx.Ask(qid, position, answer) if questionnaire is not None:
+                moved_on = True
+                result.sends.append(question(questionnaire, position, answer))
+            case fx.ShowReview() if questionnaire is not None:
+                moved_on = True
+                result.sends.extend(review(questionnaire, effect))
+            case fx.AskConfirm(unanswered) if questionnaire is not None:
+                moved_on = True
+                result.sends.append(confirm(questionnaire, unanswered))
+            case fx.Submitted(unanswered):
+                result.sends.append(Message(html("submitted", unanswered=unanswered)))
+            case fx.Paused():
+                result.sends.append(Message(sentence("telegram.paused")))
+            case fx.ShowStatus(done, total, submitted):
+                result.sends.append(
+                    Message(
+                        html(
+                            "status",
+                            contact=contact,
+                            round=round_,
+                            answered=done,
+                            total=total,
+                            submitted=submitted,
+                        )
+                    )
+                )
+            case fx.Rejected(reason):
+                result.sends.append(Message(sentence(f"reason.{reason.value}")))
+            case _:
+                pass
+    if moved_on and result.edit is None and in_play is not None and questionnaire is not None:
+        result.edit = answered(questionnaire, in_play, answers.get(in_play))
+    if closes_confirm and any(isinstance(e, fx.Submitted | fx.ShowReview) for e in effects):
+        result.drop_buttons = True
+    return result
+
+
+def _item_context(questionnaire: Questionnaire, position: int) -> dict[str, Any]:
+    number = questionnaire.section_number(position)
+    return {
+        "item": questionnaire.items[position],
+        "position": position,
+        "section": questionnaire.sections[number - 1],
+        "section_number": number,
+        "section_count": len(questionnaire.sections),
+        "total": len(questionnaire.items),
+    }
+
+
+def question(questionnaire: Questionnaire, position: int, answer: Answer | None) -> Message:
+    ctx = _item_context(questionnaire, position)
+    item: Item = ctx["item"]
+    text = html(
+        "question",
+        show_heading=questionnaire.starts_section(position),
+        answer=answer,
+        **ctx,
+    )
+    rows: list[list[InlineKeyboardButton]] = []
+    current = answer.value if answer is not None else None
+    if item.kind.is_free_text:
+        rows.append(
+            [button(texts().string("button.nothing_to_add"), ev.Choose(item.id, NOTHING_TO_ADD))]
+        )
+    else:
+        rows.append([_choice_button(item, value, current) for value in item.kind.choices])
+    if current is not None:
+        rows.append([button(texts().string("button.keep"), ev.Next(item.id))])
+    nav = [button(texts().string("button.skip"), ev.Skip(item.id))]
+    if position > 0:
+        nav.insert(0, button(texts().string("button.back"), ev.Back(item.id)))
+    rows.append(nav)
+    return Message(text, InlineKeyboardMarkup(rows), question_id=item.id)
+
+
+def _choice_button(item: Item, value: str, current: str | None) -> InlineKeyboardButton:
+    label = texts().choice_label(item.kind, value)
+    if value == current:
+        label = string("current_mark", label=label)
+    return button(label, ev.Choose(item.id, value))
+
+
+def answered(questionnaire: Questionnaire, qid: str, answer: Answer | None) -> Message:
+    position = questionnaire.position(qid)
+    assert position is not None
+    return Message(html("answered", answer=answer, **_item_context(questionnaire, position)))
+
+
+def offer_note(questionnaire: Questionnaire, qid: str, answer: Answer) -> Message:
+    position = questionnaire.position(qid)
+    assert position is not None
+    ctx = _item_context(questionnaire, position)
+    item: Item = ctx["item"]
+    rows = [
+        [_choice_button(item, value, answer.value) for value in item.kind.choices],
+        [button(texts().string("button.next"), ev.Next(qid))],
+    ]
+    return Message(
+        html("offer_note", answer=answer, **ctx), InlineKeyboardMarkup(rows), question_id=qid
+    )
+
+
+def review(questionnaire: Questionnaire, effect: fx.ShowReview) -> list[Message]:
+    """One or more messages per section, each with ✎ buttons for the questions in it."""
+    messages: list[Message] = []
+    position = 0
+    for number, section in enumerate(questionnaire.sections, start=1):
+        header = html("review_section", section=section, section_number=number)
+        text = header
+        jumps: list[tuple[int, str]] = []
+        for item in section.items:
+            block = html(
+                "review_item",
+                item=item,
+                position=position,
+                answer=effect.answers.get(item.id),
+            )
+            if visible_length(text) + 2 + visible_length(block) > CHUNK and jumps:
+                messages.append(Message(text, _jump_keyboard(jumps)))
+                text, jumps = header, []
+            text += "\n\n" + block
+            jumps.append((position, item.id))
+            position += 1
+        messages.append(Message(text, _jump_keyboard(jumps)))
+    total = len(questionnaire.items)
+    end_rows: list[list[InlineKeyboardButton]] = []
+    if not effect.submitted:
+        end_rows.append([button(texts().string("button.submit"), ev.Submit())])
+    messages.append(
+        Message(
+            html(
+                "review_end",
+                answered=total - len(effect.unanswered),
+                total=total,
+                at_end=effect.at_end,
+                submitted=effect.submitted,
+            ),
+            InlineKeyboardMarkup(end_rows) if end_rows else None,
+        )
+    )
+    return messages
+
+
+def _jump_keyboard(jumps: list[tuple[int, str]]) -> InlineKeyboardMarkup:
+    buttons = [button(string("jump", number=pos + 1), ev.Jump(qid)) for pos, qid in jumps]
+    rows = [buttons[i : i + JUMPS_PER_ROW] for i in range(0, len(buttons), JUMPS_PER_ROW)]
+    return InlineKeyboardMarkup(rows)
+
+
+def confirm(questionnaire: Questionnaire, unanswered: tuple[str, ...]) -> Message:
+    listed = []
+    for qid in unanswered:
+        position = questionnaire.position(qid)
+        if position is not None:
+            listed.append((position + 1, questionnaire.items[position].text))
+    keyboard = InlineKeyboardMarkup(
+        [
+            [
+                button(texts().string("button.confirm_submit"), ev.Confirm()),
+                button(texts().string("button.cancel_submit"), ev.CancelSubmit()),
+            ]
+        ]
+    )
+    return Message(html("confirm", unanswered=listed, total=len(questionnaire.items)), keyboard)
+
+
+def welcome(contact: Contact, questionnaire: Questionnaire | None, round_: Round | None) -> str:
+    if questionnaire is None:
+        return sentence("telegram.welcome_back", name=contact.name)
+    return html(
+        "welcome",
+        contact=contact,
+        questionnaire=questionnaire,
+        round=round_,
+        total=len(questionnaire.items),
+        section_count=len(questionnaire.sections),
+    )
+
+
+def not_linked(reason: str | None = None) -> str:
+    return html("not_linked", reason=reason)

@@ -1,0 +1,154 @@
+"""`auditbot outbox`, `auditbot outbox retry` and `auditbot remind`: see and nudge delivery."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, tzinfo
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from telegram import Bot
+
+from bot.channels.telegram.app import api_urls
+from bot.channels.telegram.deliver import TelegramDeliverer
+from bot.clock import system_clock
+from bot.commands.common import out, run, with_db
+from bot.config import Settings
+from bot.outbox import TELEGRAM, DrainResult
+from bot.scheduler import build_worker, tick
+from bot.texts import texts
+from storage import Database, outbox
+from storage import reminders as store
+from storage.outbox import OutboxRow
+from storage.reminders import ReminderRecord
+
+
+def _say(key: str, **context: object) -> None:
+    out.print(texts().string(f"reminders.cli.{key}", **context), markup=False)
+
+
+def _when(value: object, zone: tzinfo) -> str:
+    if isinstance(value, datetime):
+        return value.astimezone(zone).strftime("%d %b %H:%M")
+    return texts().string("reminders.cli.never")
+
+
+def outbox_table(rows: Sequence[OutboxRow], zone: tzinfo) -> Table:
+    """Pending and failed rows: what is waiting, what is stuck and why."""
+    table = Table("Id", "Status", "Kind", "Recipient", "Attempts", "Next attempt", "Last error")
+    for row in rows:
+        table.add_row(
+            str(row.id),
+            row.status,
+            row.kind,
+            f"{row.channel}:{row.recipient}",
+            str(row.attempts),
+            _when(row.next_attempt_at if row.status == "pending" else None, zone),
+            row.last_error or "",
+        )
+    return table
+
+
+def reminders_table(records: Sequence[ReminderRecord], zone: tzinfo) -> Table:
+    """Per partnership, the reminders sent: when, to whom, by which channel (for `status`)."""
+    table = Table("Partnership", "Reminder", "To", "Channel", "Queued", "Sent", "Status")
+    for r in records:
+        table.add_row(
+            r.partnership,
+            r.slot,
+            r.contact,
+            r.channel,
+            _when(r.created_at, zone),
+            _when(r.sent_at, zone),
+            r.status,
+        )
+    return table
+
+
+async def reminder_history(db: Database, round_id: int) -> list[ReminderRecord]:
+    async with db.read() as conn:
+        return await store.reminder_records(conn, round_id)
+
+
+async def deliver_now(config: Settings, db: Database) -> DrainResult | None:
+    """Send what is due through Telegram, if a token is configured; None if not."""
+    if config.telegram_token is None or not config.telegram_token.get_secret_value().strip():
+        return None
+    base_url, base_file_url = api_urls(config)
+    async with Bot(
+        config.require_token(), base_url=base_url, base_file_url=base_file_url
+    ) as telegram_bot:
+        worker = build_worker(db, {TELEGRAM: TelegramDeliverer(telegram_bot)})
+        return await worker.run_once()
+
+
+def register(app: typer.Typer) -> None:
+    outbox_app = typer.Typer(
+        help="Messages waiting to be sent, or stuck: reminders, summaries, invites.",
+        invoke_without_command=True,
+    )
+    app.add_typer(outbox_app, name="outbox")
+
+    @outbox_app.callback()
+    def outbox_list(ctx: typer.Context) -> None:
+        """List pending and failed messages (id, kind, recipient, attempts, next try, error)."""
+        if ctx.invoked_subcommand is not None:
+            return
+
+        async def main(config: Settings, db: Database) -> None:
+            async with db.read() as conn:
+                rows = await outbox.list_rows(conn)
+            if not rows:
+                _say("outbox_empty")
+                return
+            out.print(outbox_table(rows, config.zone))
+
+        run(lambda: with_db(main))
+
+    @outbox_app.command("retry")
+    def outbox_retry(
+        ids: Annotated[
+            list[int] | None, typer.Argument(help="Only these ids (default: every failed one).")
+        ] = None,
+    ) -> None:
+        """Put failed messages back in the queue, with a fresh set of attempts."""
+
+        async def main(config: Settings, db: Database) -> None:
+            async with db.transaction() as conn:
+                count = await outbox.requeue_failed(
+                    conn, system_clock(), list(ids) if ids else None
+                )
+            _say("requeued", count=count)
+
+        run(lambda: with_db(main))
+
+    @app.command()
+    def remind(
+        now: Annotated[
+            bool, typer.Option("--now", help="Also deliver at once (needs TELEGRAM_BOT_TOKEN).")
+        ] = False,
+    ) -> None:
+        """Queue the reminders due now (as the scheduler would); with --now, send them too."""
+
+        async def main(config: Settings, db: Database) -> None:
+            result = await tick(db, config)
+            if result.reminders or result.flags:
+                _say("queued", reminders=result.reminders, flags=result.flags)
+            else:
+                _say("nothing_due")
+            if not now:
+                return
+            drained = await deliver_now(config, db)
+            if drained is None:
+                _say("no_token")
+            else:
+                _say(
+                    "delivered",
+                    sent=drained.sent,
+                    retried=drained.retried,
+                    failed=drained.failed,
+                    blocked=drained.blocked,
+                )
+
+        run(lambda: with_db(main))

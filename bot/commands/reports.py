@@ -1,0 +1,112 @@
+"""`auditbot summary`: the LA summary of a round as text, HTML, CSV, XLSX or DOCX forms."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.clock import system_clock
+from bot.commands.common import UserError, out, run, with_db
+from bot.config import Settings
+from bot.summary.load import NoRoundError, load_summary
+from bot.summary.model import Summary
+from bot.summary.render_csv import render_csv
+from bot.summary.render_docx import docx_zip, render_all_docx
+from bot.summary.render_html import render_html
+from bot.summary.render_text import render_text
+from bot.summary.render_xlsx import render_xlsx
+from bot.texts import texts
+from storage import Database
+
+
+class Format(StrEnum):
+    TEXT = "text"
+    HTML = "html"
+    CSV = "csv"
+    XLSX = "xlsx"
+    DOCX = "docx"
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("summary")
+    def summary(
+        fmt: Annotated[
+            Format, typer.Option("--format", "-f", help="text, html, csv, xlsx or docx.")
+        ] = Format.TEXT,
+        out_path: Annotated[
+            Path | None,
+            typer.Option(
+                "--out",
+                "-o",
+                help="File to write (docx: a directory, or a .zip). Text goes to the screen "
+                "without it; other formats get a name like audit-summary-round-1.html.",
+            ),
+        ] = None,
+        round_id: Annotated[
+            int | None, typer.Option("--round", help="Round number (default: the current one).")
+        ] = None,
+    ) -> None:
+        """Compile the summary across all partnerships of a round."""
+
+        async def work(config: Settings, db: Database) -> None:
+            await _summary(config, db, fmt, out_path, round_id)
+
+        run(lambda: with_db(work))
+
+
+def _s(key: str, **context: object) -> str:
+    return texts().string(f"reports.cli.{key}", **context)
+
+
+async def _summary(
+    config: Settings, db: Database, fmt: Format, path: Path | None, round_id: int | None
+) -> None:
+    try:
+        summary = await load_summary(db, system_clock(), round_id=round_id, zone=config.zone)
+    except NoRoundError as exc:
+        if exc.round_id is None:
+            raise UserError(_s("no_round")) from None
+        raise UserError(_s("unknown_round", id=exc.round_id)) from None
+    if fmt is Format.TEXT and path is None:
+        typer.echo(render_text(summary), nl=False)
+        return
+    target = path or Path(_default_name(summary, fmt))
+    try:
+        message = _write(summary, fmt, target)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise UserError(_s("cannot_write", path=target, reason=reason)) from None
+    out.print(message, markup=False, emoji=False)
+
+
+def _default_name(summary: Summary, fmt: Format) -> str:
+    if fmt is Format.DOCX:
+        return f"audit-forms-round-{summary.round.id}"
+    return f"audit-summary-round-{summary.round.id}.{fmt.value}"
+
+
+def _write(summary: Summary, fmt: Format, target: Path) -> str:
+    """Write the report; returns the sentence telling the officer where it went."""
+    match fmt:
+        case Format.TEXT:
+            target.write_text(render_text(summary), "utf-8")
+        case Format.HTML:
+            target.write_text(render_html(summary), "utf-8")
+        case Format.CSV:
+            with target.open("w", encoding="utf-8-sig", newline="") as file:
+                file.write(render_csv(summary))
+        case Format.XLSX:
+            target.write_bytes(render_xlsx(summary))
+        case Format.DOCX if target.suffix.lower() == ".zip":
+            target.write_bytes(docx_zip(summary))
+            return _s("wrote_forms", count=len(summary.partnerships), path=target)
+        case Format.DOCX:
+            target.mkdir(parents=True, exist_ok=True)
+            forms = render_all_docx(summary)
+            for name, data in forms.items():
+                (target / name).write_bytes(data)
+            return _s("wrote_forms", count=len(forms), path=target)
+    return _s("wrote", path=target)

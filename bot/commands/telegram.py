@@ -1,0 +1,126 @@
+"""`auditbot run` and `auditbot invite`: the Telegram side of the command line."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated
+
+import typer
+from telegram import Bot
+from telegram.error import InvalidToken, NetworkError
+from telegram.helpers import create_deep_linked_url
+
+from bot.channels.telegram.app import BotStartError, StartupHook, api_urls, run_bot
+from bot.channels.telegram.logging_filter import install_token_filter, mask
+from bot.clock import Clock, system_clock
+from bot.commands.common import UserError, err, out, run, settings, with_db
+from bot.config import ConfigError, Settings
+from bot.invites import IssuedInvite, issue_invites
+from bot.texts import texts
+from storage import Database, partnerships
+from storage.records import Contact
+
+
+def _t(key: str, **context: object) -> str:
+    return texts().string(f"telegram.cli.{key}", **context)
+
+
+async def bot_username(config: Settings) -> str:
+    """The bot's username, from getMe on the configured Bot API server."""
+    try:
+        token = config.require_token()
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
+    install_token_filter(token)
+    base_url, base_file_url = api_urls(config)
+    bot = Bot(token, base_url=base_url, base_file_url=base_file_url)
+    try:
+        async with bot:
+            return bot.username
+    except InvalidToken:
+        raise UserError(_t("token_rejected", url=config.telegram_api_url)) from None
+    except NetworkError as exc:
+        raise UserError(
+            mask(_t("unreachable", url=config.telegram_api_url, problem=str(exc)))
+        ) from None
+
+
+async def create_invite_links(
+    config: Settings,
+    db: Database,
+    partnership: str | None,
+    everyone: bool,
+    clock: Clock = system_clock,
+) -> list[tuple[IssuedInvite, str]]:
+    """Invites for one partnership's contacts (or all), each with its deep link."""
+    if (partnership is None) == (not everyone):
+        raise UserError(_t("invite_choose"))
+    async with db.read() as conn:
+        if partnership is not None:
+            found = await partnerships.partnership_by_name(conn, partnership)
+            if found is None:
+                raise UserError(_t("invite_unknown_partnership", name=partnership))
+            contacts: list[Contact] = await partnerships.list_contacts(conn, found.id)
+        else:
+            contacts = await partnerships.list_contacts(conn)
+    if not contacts:
+        raise UserError(_t("invite_no_contacts"))
+    username = await bot_username(config)
+    issued = await issue_invites(db, contacts, clock(), config.invite_ttl_days)
+    return [(invite, create_deep_linked_url(username, invite.token)) for invite in issued]
+
+
+def register(app: typer.Typer, startup_hooks: Sequence[StartupHook] = ()) -> None:
+    """Add `run` and `invite` to the CLI; `startup_hooks` run once the bot is connected."""
+
+    @app.command("run")
+    def run_command(
+        webhook_url: Annotated[
+            str | None,
+            typer.Option(
+                "--webhook-url",
+                help="Receive updates on PTB's webhook server at this public URL "
+                "(default: TELEGRAM_WEBHOOK_URL, else long polling).",
+            ),
+        ] = None,
+    ) -> None:
+        """Run the Telegram bot until Ctrl+C or SIGTERM."""
+        config = settings()
+        if webhook_url:
+            config = config.model_copy(update={"telegram_webhook_url": webhook_url})
+        try:
+            config.require_token()
+            run_bot(config, startup_hooks)
+        except (ConfigError, BotStartError) as exc:
+            err.print(f"[red]Error:[/red] {mask(str(exc))}", markup=True, highlight=False)
+            raise typer.Exit(1) from None
+
+    @app.command("invite")
+    def invite_command(
+        partnership: Annotated[
+            str | None, typer.Option("--partnership", help="Invite this partnership's contacts.")
+        ] = None,
+        everyone: Annotated[bool, typer.Option("--all", help="Invite every contact.")] = False,
+    ) -> None:
+        """Create single-use invite links (one per contact) to join the bot."""
+
+        async def main() -> list[tuple[IssuedInvite, str]]:
+            return await with_db(
+                lambda config, db: create_invite_links(config, db, partnership, everyone)
+            )
+
+        links = run(main)
+        for invite, link in links:
+            contact = invite.contact
+            out.print(
+                _t(
+                    "invite_line",
+                    partnership=contact.partnership,
+                    name=contact.name,
+                    email=contact.email,
+                    link=link,
+                ),
+                markup=False,
+            )
+        expires = links[0][0].expires_at.strftime("%d %B %Y")
+        out.print(_t("invite_footer", count=len(links), expires=expires), markup=False)

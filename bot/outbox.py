@@ -1,0 +1,276 @@
+"""Durable delivery: messages are written to the outbox first, then sent by a worker.
+
+The worker leases due rows, hands each to the channel's `Deliverer`, and records the
+outcome: sent; retried later with exponential backoff (or after Telegram's retry_after);
+failed for good (visible in `auditbot outbox`); or, when the recipient blocked the bot,
+failed and the contact marked unreachable. Messages to one chat are at least
+`chat_interval` seconds apart, because Telegram allows about one per second per chat.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from bot.clock import Clock, system_clock
+from storage import Database, outbox, partnerships
+from storage.outbox import NewMessage, OutboxRow
+
+log = logging.getLogger(__name__)
+
+TELEGRAM = "telegram"
+
+
+class DeliveryError(Exception):
+    """A deliverer could not send a message; the subclass says what to do about it."""
+
+
+class TemporaryFailure(DeliveryError):
+    """Try again later (timeouts, 5xx, rate limits); `retry_after` is the server's wish."""
+
+    def __init__(self, reason: str, retry_after: float | None = None) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class PermanentFailure(DeliveryError):
+    """Sending again would fail the same way (bad request, unknown chat)."""
+
+
+class RecipientBlocked(DeliveryError):
+    """The recipient blocked the bot: stop writing to them."""
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """What a deliverer gets: where to, and the payload as written to the outbox."""
+
+    id: int
+    channel: str
+    recipient: str
+    kind: str
+    payload: Mapping[str, Any]
+    attempt: int
+
+
+class Deliverer(Protocol):
+    async def deliver(self, message: OutboxMessage) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    max_attempts: int = 6
+    base_delay: timedelta = timedelta(seconds=30)
+    max_delay: timedelta = timedelta(hours=2)
+
+    def delay(self, attempts: int, retry_after: float | None = None) -> timedelta:
+        """Wait after the `attempts`-th failure: 30s, 1m, 2m, ... or the server's retry_after."""
+        backoff = min(self.base_delay * (1 << min(max(attempts - 1, 0), 30)), self.max_delay)
+        if retry_after is not None:
+            return max(timedelta(seconds=retry_after), timedelta(0))
+        return backoff
+
+
+@dataclass
+class DrainResult:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    blocked: int = 0
+
+    @property
+    def claimed(self) -> int:
+        return self.sent + self.retried + self.failed + self.blocked
+
+
+# --- payloads -------------------------------------------------------------------------
+
+
+def button(label_key: str, data: str) -> dict[str, str]:
+    """An inline button as data: a key in templates/strings.yaml and its callback data."""
+    return {"label": label_key, "data": data}
+
+
+def message_payload(
+    html: str, text: str | None = None, buttons: Sequence[Sequence[dict[str, str]]] = ()
+) -> dict[str, Any]:
+    """A text message: Telegram HTML, the plain-text version (email), rows of buttons."""
+    return {"html": html, "text": text, "buttons": [list(row) for row in buttons]}
+
+
+def document_payload(
+    filename: str, content: bytes | None = None, path: str | None = None, caption_html: str = ""
+) -> dict[str, Any]:
+    """A file: small ones inline (base64), big ones by path on this machine."""
+    if (content is None) == (path is None):
+        raise ValueError("give either content or path")
+    document: dict[str, Any] = {"filename": filename}
+    if content is not None:
+        document["base64"] = base64.b64encode(content).decode("ascii")
+    else:
+        document["path"] = path
+    return {"document": document, "caption_html": caption_html}
+
+
+def document_bytes(payload: Mapping[str, Any]) -> bytes | None:
+    document = payload.get("document") or {}
+    data = document.get("base64")
+    return base64.b64decode(data) if data is not None else None
+
+
+async def enqueue_la(
+    db: Database,
+    chat_ids: Sequence[int],
+    kind: str,
+    key: str,
+    payloads: Sequence[dict[str, Any]],
+    now: datetime,
+    round_id: int | None = None,
+) -> int:
+    """Queue messages (e.g. the summary's parts and files) to every LA chat, once per `key`.
+
+    `key` names the occasion, e.g. "r3:2026-11-30"; returns how many rows were new.
+    """
+    new = 0
+    async with db.transaction() as conn:
+        for chat in chat_ids:
+            for index, payload in enumerate(payloads):
+                message = NewMessage(
+                    dedupe_key=f"{kind}:{key}:{TELEGRAM}:{chat}:{index}",
+                    channel=TELEGRAM,
+                    recipient=str(chat),
+                    kind=kind,
+                    payload=payload,
+                    round_id=round_id,
+                )
+                new += await outbox.enqueue(conn, message, now)
+    return new
+
+
+# --- the worker -----------------------------------------------------------------------
+
+
+@dataclass
+class OutboxWorker:
+    """Sends what is due. Safe to run often and concurrently: rows are leased atomically."""
+
+    db: Database
+    deliverers: Mapping[str, Deliverer]
+    clock: Clock = system_clock
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    chat_interval: float = 1.0
+    batch: int = 100
+    concurrency: int = 8
+    lease: timedelta = timedelta(minutes=5)
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    monotonic: Callable[[], float] = time.monotonic
+    _last_sent: dict[tuple[str, str], float] = field(default_factory=dict, init=False)
+    _chat_locks: dict[tuple[str, str], asyncio.Lock] = field(default_factory=dict, init=False)
+
+    async def run_once(self) -> DrainResult:
+        """Deliver every row due now (in batches), then return what happened."""
+        result = DrainResult()
+        while True:
+            now = self.clock()
+            async with self.db.transaction() as conn:
+                rows = await outbox.claim_due(
+                    conn, now, now + self.lease, self.batch, tuple(self.deliverers)
+                )
+            if not rows:
+                return result
+            groups: dict[tuple[str, str], list[OutboxRow]] = {}
+            for row in rows:
+                groups.setdefault((row.channel, row.recipient), []).append(row)
+            gate = asyncio.Semaphore(self.concurrency)
+
+            async def send_group(group: list[OutboxRow], gate: asyncio.Semaphore = gate) -> None:
+                async with gate:
+                    for row in group:
+                        await self._send(row, result)
+
+            await asyncio.gather(*(send_group(g) for g in groups.values()))
+
+    async def run(self, stop: asyncio.Event, poll: float = 5.0) -> None:
+        """Drain until `stop` is set, looking for due rows every `poll` seconds."""
+        while not stop.is_set():
+            try:
+                await self.run_once()
+            except Exception:
+                log.exception("outbox drain failed; trying again shortly")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), poll)
+
+    async def _send(self, row: OutboxRow, result: DrainResult) -> None:
+        key = (row.channel, row.recipient)
+        lock = self._chat_locks.setdefault(key, asyncio.Lock())
+        async with lock:
+            last = self._last_sent.get(key)
+            if last is not None:
+                wait = last + self.chat_interval - self.monotonic()
+                if wait > 0:
+                    await self.sleep(wait)
+            message = OutboxMessage(
+                id=row.id,
+                channel=row.channel,
+                recipient=row.recipient,
+                kind=row.kind,
+                payload=row.payload,
+                attempt=row.attempts,
+            )
+            try:
+                await self.deliverers[row.channel].deliver(message)
+            except RecipientBlocked as exc:
+                await self._blocked(row, str(exc) or "recipient blocked the bot")
+                result.blocked += 1
+            except PermanentFailure as exc:
+                await self._fail(row, f"permanent: {exc}")
+                result.failed += 1
+            except TemporaryFailure as exc:
+                if await self._retry_or_fail(row, str(exc), exc.retry_after):
+                    result.retried += 1
+                else:
+                    result.failed += 1
+            except Exception as exc:  # a bug in a deliverer must not lose the message
+                log.exception("deliverer crashed on outbox row %s", row.id)
+                if await self._retry_or_fail(row, f"{type(exc).__name__}: {exc}", None):
+                    result.retried += 1
+                else:
+                    result.failed += 1
+            else:
+                async with self.db.transaction() as conn:
+                    await outbox.mark_sent(conn, row.id, self.clock())
+                result.sent += 1
+            finally:
+                self._last_sent[key] = self.monotonic()
+
+    async def _retry_or_fail(self, row: OutboxRow, error: str, retry_after: float | None) -> bool:
+        if row.attempts >= self.retry.max_attempts:
+            await self._fail(row, f"gave up after {row.attempts} attempts: {error}")
+            return False
+        when = self.clock() + self.retry.delay(row.attempts, retry_after)
+        async with self.db.transaction() as conn:
+            await outbox.reschedule(conn, row.id, when, error)
+        log.info("outbox row %s: %s; retrying at %s", row.id, error, when.isoformat())
+        return True
+
+    async def _fail(self, row: OutboxRow, error: str) -> None:
+        log.warning("outbox row %s failed: %s", row.id, error)
+        async with self.db.transaction() as conn:
+            await outbox.mark_failed(conn, row.id, error)
+
+    async def _blocked(self, row: OutboxRow, error: str) -> None:
+        log.warning("outbox row %s: %s; not writing to %s again", row.id, error, row.recipient)
+        async with self.db.transaction() as conn:
+            await outbox.mark_failed(conn, row.id, f"blocked: {error}")
+            await outbox.fail_pending_for(conn, row.channel, row.recipient, f"blocked: {error}")
+            if row.contact_id is not None:
+                await partnerships.mark_unreachable(conn, row.contact_id, self.clock())
+            elif row.channel == TELEGRAM and row.recipient.lstrip("-").isdigit():
+                await outbox.mark_chat_unreachable(conn, int(row.recipient), self.clock())

@@ -1,0 +1,402 @@
+"""Who is reminded when: pure functions of the round, progress, reminders so far and now.
+
+Every reminder has a *slot* with a deterministic name ("d-7@2026-11-30", "d0@2026-11-30",
+"overdue-2026-12-03", "inactive-2026-11-10", "snooze-2026-11-12"; deadline slots carry the
+deadline so that moving it gives fresh ones); the outbox dedupe key includes it, so a slot
+goes out at most once per contact however often or concurrently the policy is asked.
+
+At any moment a contact is offered only the *latest* slot that has come due, and at most
+one reminder per local day: after downtime the most relevant reminder goes out once,
+instead of a burst of stale ones. Reminders wait for working hours on weekdays.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.config import Settings
+from bot.outbox import TELEGRAM, button, message_payload
+from bot.texts import texts
+from storage.outbox import NewMessage
+from storage.records import Contact, Round, Status
+from storage.reminders import REMINDER_KIND, ReminderRecord, ResponseState
+
+FLAG_KIND = "flag"
+
+MINUTES_PER_QUESTION = 0.5
+"""For telling people how long the audit takes; most questions are a tick."""
+
+SNOOZE_PREFIX = "z1"
+CONTINUE_CALLBACK = "a1|g"
+"""The audit flow's Start event through the Telegram callback codec: "continue/start"."""
+
+
+class SnoozeChoice(StrEnum):
+    TOMORROW = "d"
+    NEXT_WEEK = "w"
+
+
+@dataclass(frozen=True, slots=True)
+class Policy:
+    """The reminder settings, in the form the functions below use."""
+
+    days_before: tuple[int, ...]
+    inactivity_days: int
+    max_without_progress: int
+    start: time
+    end: time
+    zone: ZoneInfo
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Policy:
+        return cls(
+            days_before=tuple(sorted({d for d in settings.reminder_days_before if d > 0})),
+            inactivity_days=settings.inactivity_days,
+            max_without_progress=settings.max_reminders_without_progress,
+            start=settings.working_hours_start,
+            end=settings.working_hours_end,
+            zone=settings.zone,
+        )
+
+    def local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.zone)
+
+    def morning(self, day: date) -> datetime:
+        """The start of working hours on `day`, in the configured zone."""
+        return datetime.combine(day, self.start, tzinfo=self.zone)
+
+    def is_working_time(self, moment: datetime) -> bool:
+        local = self.local(moment)
+        return local.weekday() < 5 and self.start <= local.time() < self.end
+
+    def next_working_time(self, moment: datetime) -> datetime:
+        """`moment` if it is in working hours, else the next working morning."""
+        if self.is_working_time(moment):
+            return moment
+        local = self.local(moment)
+        day = local.date()
+        if local.weekday() >= 5 or local.time() >= self.end:
+            day += timedelta(days=1)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        return self.morning(day)
+
+
+class SlotKind(StrEnum):
+    DEADLINE = "deadline"
+    OVERDUE = "overdue"
+    INACTIVE = "inactive"
+    SNOOZE = "snooze"
+
+
+@dataclass(frozen=True, slots=True)
+class Slot:
+    name: str
+    kind: SlotKind
+    due: datetime
+
+    @property
+    def rank(self) -> tuple[datetime, int]:
+        """Later wins; at the same moment the deadline's own reminder wins."""
+        return (self.due, 1 if self.kind in (SlotKind.DEADLINE, SlotKind.OVERDUE) else 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    """One reminder to queue, with what its text needs."""
+
+    round_id: int
+    contact: Contact
+    slot: Slot
+    status: Status
+    deadline: date
+    days_left: int
+    answered: int
+    total: int
+    snoozable: bool
+
+    @property
+    def remaining(self) -> int:
+        return max(self.total - self.answered, 0)
+
+    @property
+    def minutes(self) -> int:
+        return max(1, math.ceil(self.remaining * MINUTES_PER_QUESTION))
+
+
+@dataclass(frozen=True, slots=True)
+class FlagDecision:
+    """Tell the LA that this partnership has had enough reminders without progress."""
+
+    round_id: int
+    partnership_id: int
+    partnership: str
+    status: Status
+    reminders: int
+    answered: int
+    total: int
+    deadline: date
+
+
+@dataclass(frozen=True, slots=True)
+class Decisions:
+    reminders: tuple[Reminder, ...]
+    flags: tuple[FlagDecision, ...]
+
+
+def deadline_slots(round_: Round, today: date, policy: Policy) -> list[Slot]:
+    """The fixed slots of a round up to `today`: days before, the day itself, overdue days."""
+    slots = [
+        Slot(
+            f"d-{n}@{round_.deadline.isoformat()}",
+            SlotKind.DEADLINE,
+            policy.morning(round_.deadline - timedelta(days=n)),
+        )
+        for n in sorted(policy.days_before, reverse=True)
+    ]
+    slots.append(
+        Slot(
+            f"d0@{round_.deadline.isoformat()}", SlotKind.DEADLINE, policy.morning(round_.deadline)
+        )
+    )
+    day = round_.deadline + timedelta(days=1)
+    while day <= today:
+        slots.append(Slot(f"overdue-{day.isoformat()}", SlotKind.OVERDUE, policy.morning(day)))
+        day += timedelta(days=1)
+    return slots
+
+
+def snooze_until(
+    choice: SnoozeChoice, now: datetime, deadline: date, policy: Policy
+) -> datetime | None:
+    """When a snoozed contact hears from us again: never after the deadline's morning.
+
+    None if there is nothing left to snooze (the deadline morning has come).
+    """
+    today = policy.local(now).date()
+    days = 1 if choice is SnoozeChoice.TOMORROW else 7
+    wanted = policy.next_working_time(policy.morning(today + timedelta(days=days)))
+    latest = policy.morning(deadline)
+    if latest <= now:
+        return None
+    return min(wanted, latest)
+
+
+def encode_snooze(round_id: int, choice: SnoozeChoice) -> str:
+    return f"{SNOOZE_PREFIX}|{choice.value}|{round_id}"
+
+
+def decode_snooze(data: str | None) -> tuple[int, SnoozeChoice] | None:
+    """(round id, choice) from a snooze button's callback data, or None if it is not one."""
+    if not data:
+        return None
+    parts = data.split("|")
+    if len(parts) != 3 or parts[0] != SNOOZE_PREFIX or not parts[2].isdigit():
+        return None
+    try:
+        return int(parts[2]), SnoozeChoice(parts[1])
+    except ValueError:
+        return None
+
+
+def decide(
+    round_: Round,
+    states: Iterable[ResponseState],
+    contacts: Iterable[Contact],
+    history: Sequence[ReminderRecord],
+    snoozes: Mapping[int, datetime],
+    flagged: Iterable[int],
+    total_questions: int,
+    policy: Policy,
+    now: datetime,
+    reachable: Callable[[Contact], bool] | None = None,
+) -> Decisions:
+    """Which reminders are due now, per contact, and which partnerships to flag to the LA.
+
+    `reachable(contact) -> bool` says whether a contact can be reached at all (default: has
+    a Telegram chat and has not blocked the bot).
+    """
+    if not round_.is_open or not policy.is_working_time(now):
+        return Decisions((), ())
+    is_reachable = reachable or _telegram_reachable
+    local_now = policy.local(now)
+    today = local_now.date()
+    fixed = [s for s in deadline_slots(round_, today, policy) if s.due >= round_.opened_at]
+    by_partnership: dict[int, list[Contact]] = {}
+    for contact in contacts:
+        by_partnership.setdefault(contact.partnership_id, []).append(contact)
+    already_flagged = set(flagged)
+    reminders: list[Reminder] = []
+    flags: list[FlagDecision] = []
+    for state in states:
+        if state.status is Status.SUBMITTED:
+            continue
+        sent = [r for r in history if r.partnership_id == state.partnership_id]
+        due_now: list[Reminder] = []
+        for contact in by_partnership.get(state.partnership_id, []):
+            if not is_reachable(contact):
+                continue
+            mine = [r for r in sent if r.contact_id == contact.id]
+            slot = _due_slot(state, mine, fixed, snoozes.get(contact.id), policy, now)
+            if slot is None:
+                continue
+            due_now.append(
+                Reminder(
+                    round_id=round_.id,
+                    contact=contact,
+                    slot=slot,
+                    status=state.status,
+                    deadline=round_.deadline,
+                    days_left=(round_.deadline - today).days,
+                    answered=state.answered,
+                    total=total_questions,
+                    snoozable=now < policy.morning(round_.deadline),
+                )
+            )
+        if not due_now:
+            continue
+        since = state.last_activity_at or round_.opened_at
+        unanswered = len({r.slot for r in sent if r.created_at > since and r.status != "failed"})
+        if unanswered >= policy.max_without_progress:
+            if state.partnership_id not in already_flagged:
+                flags.append(
+                    FlagDecision(
+                        round_id=round_.id,
+                        partnership_id=state.partnership_id,
+                        partnership=state.partnership,
+                        status=state.status,
+                        reminders=unanswered,
+                        answered=state.answered,
+                        total=total_questions,
+                        deadline=round_.deadline,
+                    )
+                )
+            continue
+        reminders.extend(due_now)
+    return Decisions(tuple(reminders), tuple(flags))
+
+
+def _due_slot(
+    state: ResponseState,
+    mine: Sequence[ReminderRecord],
+    fixed: Sequence[Slot],
+    snoozed_until: datetime | None,
+    policy: Policy,
+    now: datetime,
+) -> Slot | None:
+    """The one slot a contact should get now, if any (see the module docstring)."""
+    if snoozed_until is not None and now < snoozed_until:
+        return None
+    today = policy.local(now).date()
+    if any(policy.local(r.created_at).date() == today for r in mine):
+        return None
+    slots = list(fixed)
+    if state.status is Status.IN_PROGRESS and state.last_activity_at is not None:
+        base = max([state.last_activity_at, *(r.created_at for r in mine)])
+        name = f"inactive-{policy.local(state.last_activity_at).date().isoformat()}"
+        slots.append(Slot(name, SlotKind.INACTIVE, base + timedelta(days=policy.inactivity_days)))
+    if snoozed_until is not None:
+        name = f"snooze-{policy.local(snoozed_until).date().isoformat()}"
+        slots.append(Slot(name, SlotKind.SNOOZE, snoozed_until))
+    due = [s for s in slots if s.due <= now]
+    if not due:
+        return None
+    latest = max(due, key=lambda s: s.rank)
+    if latest.name in {r.slot for r in mine}:
+        return None
+    return latest
+
+
+def _telegram_reachable(contact: Contact) -> bool:
+    return contact.telegram_chat_id is not None and contact.unreachable_at is None
+
+
+# --- what goes into the outbox --------------------------------------------------------
+
+
+def reminder_dedupe_key(round_id: int, contact_id: int, channel: str, slot: str) -> str:
+    """(round, recipient, kind, slot): the same reminder can be written only once."""
+    return f"reminder:r{round_id}:c{contact_id}:{channel}:{slot}"
+
+
+def reminder_message(reminder: Reminder) -> NewMessage:
+    """The outbox row for a reminder: HTML and plain text from templates, buttons as data."""
+    contact = reminder.contact
+    template = "in_progress" if reminder.status is Status.IN_PROGRESS else "not_started"
+    context = {
+        "contact_name": contact.name,
+        "partnership": contact.partnership,
+        "deadline": reminder.deadline,
+        "days_left": reminder.days_left,
+        "answered": reminder.answered,
+        "total": reminder.total,
+        "remaining": reminder.remaining,
+        "minutes": reminder.minutes,
+        "inactive": reminder.slot.kind is SlotKind.INACTIVE,
+    }
+    t = texts()
+    go = "reminders.button.continue" if template == "in_progress" else "reminders.button.start"
+    rows = [[button(go, CONTINUE_CALLBACK)]]
+    if reminder.snoozable:
+        rows.append(
+            [
+                button(
+                    "reminders.button.tomorrow",
+                    encode_snooze(reminder.round_id, SnoozeChoice.TOMORROW),
+                ),
+                button(
+                    "reminders.button.next_week",
+                    encode_snooze(reminder.round_id, SnoozeChoice.NEXT_WEEK),
+                ),
+            ]
+        )
+    payload = message_payload(
+        t.render(f"reminders/{template}.html.j2", **context),
+        t.render(f"reminders/{template}.txt.j2", **context),
+        rows,
+    )
+    return NewMessage(
+        dedupe_key=reminder_dedupe_key(reminder.round_id, contact.id, TELEGRAM, reminder.slot.name),
+        channel=TELEGRAM,
+        recipient=str(contact.telegram_chat_id),
+        kind=REMINDER_KIND,
+        payload=payload,
+        round_id=reminder.round_id,
+        partnership_id=contact.partnership_id,
+        contact_id=contact.id,
+        slot=reminder.slot.name,
+    )
+
+
+def flag_messages(flag: FlagDecision, la_chat_ids: Iterable[int]) -> list[NewMessage]:
+    """One message per LA chat saying the partnership has stopped being nudged."""
+    context = {
+        "partnership": flag.partnership,
+        "reminders": flag.reminders,
+        "answered": flag.answered,
+        "total": flag.total,
+        "deadline": flag.deadline,
+    }
+    t = texts()
+    payload = message_payload(
+        t.render("reminders/flagged.html.j2", **context),
+        t.render("reminders/flagged.txt.j2", **context),
+    )
+    return [
+        NewMessage(
+            dedupe_key=f"flag:r{flag.round_id}:p{flag.partnership_id}:{TELEGRAM}:{chat}",
+            channel=TELEGRAM,
+            recipient=str(chat),
+            kind=FLAG_KIND,
+            payload=payload,
+            round_id=flag.round_id,
+            partnership_id=flag.partnership_id,
+            slot="flag",
+        )
+        for chat in la_chat_ids
+    ]

@@ -1,0 +1,208 @@
+"""The schedule: a periodic tick asks the database what is due and queues it in the outbox;
+a drain job delivers the outbox. Job state lives in the database, so the in-memory job
+store is simply rebuilt at every start and a missed tick costs nothing but time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import aiosqlite
+from apscheduler.executors.asyncio import AsyncIOExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot import reminders as policy_
+from bot.clock import Clock, system_clock
+from bot.config import Settings
+from bot.outbox import Deliverer, DrainResult, OutboxWorker
+from bot.questionnaire import parse_questionnaire
+from bot.texts import texts
+from storage import Database, outbox, partnerships, rounds
+from storage import reminders as store
+
+log = logging.getLogger(__name__)
+
+TICK_JOB = "reminders.tick"
+DRAIN_JOB = "outbox.drain"
+TICK_EVERY = timedelta(minutes=15)
+DRAIN_EVERY = timedelta(seconds=30)
+MISFIRE_GRACE = 3600
+
+_question_counts: dict[str, int] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class TickResult:
+    reminders: int = 0
+    flags: int = 0
+    round_id: int | None = None
+
+
+async def tick(db: Database, settings: Settings, clock: Clock = system_clock) -> TickResult:
+    """Queue every reminder and LA flag due now; safe to call any number of times.
+
+    Reading the state and writing the rows happen in one transaction, and every row has a
+    dedupe key, so overlapping ticks (two processes, a manual `auditbot remind`) cannot
+    queue anything twice.
+    """
+    now = clock()
+    policy = policy_.Policy.from_settings(settings)
+    async with db.transaction() as conn:
+        current = await rounds.open_round_now(conn)
+        if current is None:
+            return TickResult()
+        total = await _question_count(conn, current.questionnaire_version)
+        decisions = policy_.decide(
+            current,
+            await store.response_states(conn, current.id),
+            await partnerships.list_contacts(conn),
+            await store.reminder_records(conn, current.id),
+            await store.snoozes(conn, current.id),
+            [flag.partnership_id for flag in await store.flags(conn, current.id)],
+            total,
+            policy,
+            now,
+        )
+        queued = 0
+        for reminder in decisions.reminders:
+            queued += await outbox.enqueue(conn, policy_.reminder_message(reminder), now)
+        flagged = 0
+        for flag in decisions.flags:
+            if await store.add_flag(conn, current.id, flag.partnership_id, flag.reminders, now):
+                flagged += 1
+                for message in policy_.flag_messages(flag, settings.la_chat_ids):
+                    await outbox.enqueue(conn, message, now)
+    if queued or flagged:
+        log.info("queued %d reminder(s), flagged %d partnership(s)", queued, flagged)
+    return TickResult(queued, flagged, current.id)
+
+
+async def _question_count(conn: aiosqlite.Connection, version: str) -> int:
+    if version not in _question_counts:
+        source = await rounds.questionnaire_source(conn, version)
+        if source is None:
+            raise LookupError(f"questionnaire version {version} is not stored")
+        _question_counts[version] = len(parse_questionnaire(source, version).items)
+    return _question_counts[version]
+
+
+async def snooze(
+    db: Database,
+    contact_id: int,
+    round_id: int,
+    until: datetime,
+    now: datetime | None = None,
+) -> None:
+    """Hold the contact's reminders in the round until `until` (a new snooze replaces one).
+
+    Callers should compute `until` with `reminders.snooze_until`, which never passes the
+    deadline; `snooze_from_button` does both.
+    """
+    async with db.transaction() as conn:
+        await store.set_snooze(conn, contact_id, round_id, until, now or system_clock())
+
+
+async def snooze_from_button(
+    db: Database, settings: Settings, contact_id: int, data: str, now: datetime
+) -> str | None:
+    """Handle a "Remind me tomorrow / next week" button; returns the reply to show.
+
+    None if `data` is not a snooze button (let another handler have it).
+    """
+    decoded = policy_.decode_snooze(data)
+    if decoded is None:
+        return None
+    round_id, choice = decoded
+    async with db.read() as conn:
+        found = await rounds.round_by_id(conn, round_id)
+    policy = policy_.Policy.from_settings(settings)
+    until = (
+        policy_.snooze_until(choice, now, found.deadline, policy)
+        if found is not None and found.is_open
+        else None
+    )
+    if until is None:
+        return texts().string("reminders.cannot_snooze")
+    async with db.transaction() as conn:
+        await store.set_snooze(conn, contact_id, round_id, until, now)
+    return texts().string("reminders.snoozed", until=policy.local(until))
+
+
+def build_worker(
+    db: Database,
+    deliverers: Mapping[str, Deliverer],
+    clock: Clock = system_clock,
+    chat_interval: float = 1.0,
+) -> OutboxWorker:
+    return OutboxWorker(db, deliverers, clock, chat_interval=chat_interval)
+
+
+def build_scheduler(
+    settings: Settings,
+    db: Database,
+    deliverers: Mapping[str, Deliverer] | OutboxWorker | None,
+    clock: Clock = system_clock,
+    *,
+    tick_every: timedelta = TICK_EVERY,
+    drain_every: timedelta = DRAIN_EVERY,
+) -> AsyncIOScheduler:
+    """The scheduler to `.start()` inside the running event loop (and `.shutdown()` at exit).
+
+    Jobs: the reminder tick every `tick_every` and once at start, followed by a drain; a
+    drain of the outbox every `drain_every` (retries come due). With no deliverers only
+    the tick runs and the outbox waits for a process that can send.
+    """
+    worker = (
+        deliverers
+        if isinstance(deliverers, OutboxWorker)
+        else build_worker(db, deliverers, clock)
+        if deliverers
+        else None
+    )
+    scheduler = AsyncIOScheduler(
+        jobstores={"default": MemoryJobStore()},
+        executors={"default": AsyncIOExecutor()},
+        job_defaults={"coalesce": True, "misfire_grace_time": MISFIRE_GRACE, "max_instances": 1},
+        timezone=settings.zone,
+    )
+
+    async def tick_then_drain() -> None:
+        try:
+            await tick(db, settings, clock)
+        except Exception:
+            log.exception("reminder tick failed; the next one will try again")
+        if worker is not None:
+            await _drain(worker)
+
+    started = datetime.now(settings.zone)
+    scheduler.add_job(
+        tick_then_drain,
+        IntervalTrigger(seconds=tick_every.total_seconds(), timezone=settings.zone),
+        id=TICK_JOB,
+        name="queue due reminders",
+        next_run_time=started,
+        replace_existing=True,
+    )
+    if worker is not None:
+        scheduler.add_job(
+            _drain,
+            IntervalTrigger(seconds=drain_every.total_seconds(), timezone=settings.zone),
+            args=(worker,),
+            id=DRAIN_JOB,
+            name="deliver the outbox",
+            next_run_time=started + drain_every,
+            replace_existing=True,
+        )
+    return scheduler
+
+
+async def _drain(worker: OutboxWorker) -> DrainResult:
+    try:
+        return await worker.run_once()
+    except Exception:
+        log.exception("outbox drain failed; the next one will try again")
+        return DrainResult()

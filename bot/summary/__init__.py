@@ -1,0 +1,2 @@
+"""The LA summary of a round: compiled once (model), rendered as text, HTML, Telegram
+messages, CSV, XLSX and per-partnership DOCX forms."""

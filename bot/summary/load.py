@@ -1,0 +1,55 @@
+"""Reads one round from the database and compiles its summary."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, tzinfo
+
+from bot.questionnaire import parse_questionnaire
+from bot.summary.model import NOT_STARTED_WARNING_DAYS, Summary, compile_summary
+from storage import Database, partnerships, reports, responses, rounds
+
+
+class NoRoundError(LookupError):
+    """There is no round to summarise; `round_id` None means no round at all yet."""
+
+    def __init__(self, round_id: int | None) -> None:
+        super().__init__(f"no round {round_id}" if round_id is not None else "no round yet")
+        self.round_id = round_id
+
+
+async def load_summary(
+    db: Database,
+    now: datetime,
+    *,
+    round_id: int | None = None,
+    zone: tzinfo = UTC,
+    warning_days: int = NOT_STARTED_WARNING_DAYS,
+) -> Summary:
+    """The summary of `round_id`, or of the open (else the latest closed) round."""
+    async with db.read() as conn:
+        found = (
+            await rounds.latest_round(conn)
+            if round_id is None
+            else await rounds.round_by_id(conn, round_id)
+        )
+        if found is None:
+            raise NoRoundError(round_id)
+        source = await rounds.questionnaire_source(conn, found.questionnaire_version)
+        if source is None:
+            raise LookupError(f"questionnaire version {found.questionnaire_version} is not stored")
+        in_round = await responses.responses_in_round(conn, found.id)
+        names = await partnerships.list_partnerships(conn)
+        contacts = await partnerships.list_contacts(conn)
+        answers = await reports.round_answers(conn, found.id)
+    questionnaire = parse_questionnaire(source, f"version {found.questionnaire_version}")
+    return compile_summary(
+        found,
+        questionnaire,
+        in_round,
+        names,
+        contacts,
+        answers,
+        now,
+        zone=zone,
+        warning_days=warning_days,
+    )

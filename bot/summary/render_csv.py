@@ -1,0 +1,49 @@
+"""The summary as CSV: one row per partnership and question, text kept exactly as typed."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+
+from bot.summary.context import Wording
+from bot.summary.model import Summary
+
+COLUMNS = (
+    "partnership",
+    "section",
+    "question_id",
+    "question",
+    "answer",
+    "note",
+    "answered_by",
+    "answered_at",
+)
+
+
+def csv_rows(summary: Summary) -> Iterator[list[str]]:
+    """The header, then every partnership × question (blank answer: not answered yet)."""
+    w = Wording(summary)
+    yield [w.s(f"column.{name}") for name in COLUMNS]
+    for result in summary.partnerships:
+        for question in summary.questions:
+            answer = result.answer(question.item.id)
+            value = answer.value if answer else None
+            at = summary.local(answer.answered_at) if answer else None
+            yield [
+                result.name,
+                str(question.number),
+                question.item.id,
+                question.item.text,
+                "" if value is None else w.choice(question.item.kind, value),
+                (answer.note or "") if answer else "",
+                (answer.contact_name or "") if answer else "",
+                at.strftime("%Y-%m-%d %H:%M") if at else "",
+            ]
+
+
+def render_csv(summary: Summary) -> str:
+    """CSV text; write it with encoding 'utf-8-sig' and newline='' so Excel reads it right."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(csv_rows(summary))
+    return buffer.getvalue()

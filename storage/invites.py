@@ -1,0 +1,93 @@
+"""Invites (stored only as token hashes) and the count of bad invite attempts per account."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import aiosqlite
+
+from storage.convert import parse_ts, ts
+
+
+@dataclass(frozen=True, slots=True)
+class Invite:
+    id: int
+    contact_id: int
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+    used_by: int | None
+
+
+async def create_invite(
+    conn: aiosqlite.Connection,
+    contact_id: int,
+    token_hash: str,
+    now: datetime,
+    expires_at: datetime,
+) -> None:
+    """Store a new invite; earlier unused invites of the contact stop working."""
+    await conn.execute(
+        "UPDATE invites SET expires_at = ? WHERE contact_id = ? AND used_at IS NULL"
+        " AND expires_at > ?",
+        (ts(now), contact_id, ts(now)),
+    )
+    await conn.execute(
+        "INSERT INTO invites (contact_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        (contact_id, token_hash, ts(now), ts(expires_at)),
+    )
+
+
+async def invite_by_hash(conn: aiosqlite.Connection, token_hash: str) -> Invite | None:
+    async with conn.execute(
+        "SELECT id, contact_id, created_at, expires_at, used_at, used_by FROM invites"
+        " WHERE token_hash = ?",
+        (token_hash,),
+    ) as cur:
+        row = await cur.fetchone()
+    if row is None:
+        return None
+    created_at = parse_ts(row["created_at"])
+    expires_at = parse_ts(row["expires_at"])
+    assert created_at is not None and expires_at is not None
+    return Invite(
+        id=row["id"],
+        contact_id=row["contact_id"],
+        created_at=created_at,
+        expires_at=expires_at,
+        used_at=parse_ts(row["used_at"]),
+        used_by=row["used_by"],
+    )
+
+
+async def mark_used(
+    conn: aiosqlite.Connection, invite_id: int, used_by: int, now: datetime
+) -> bool:
+    """Use the invite once; False if it had been used already."""
+    cur = await conn.execute(
+        "UPDATE invites SET used_at = ?, used_by = ? WHERE id = ? AND used_at IS NULL",
+        (ts(now), used_by, invite_id),
+    )
+    return cur.rowcount == 1
+
+
+async def record_bad_attempt(
+    conn: aiosqlite.Connection, channel: str, account: str, now: datetime
+) -> None:
+    await conn.execute(
+        "INSERT INTO bad_invite_attempts (channel, account, attempted_at) VALUES (?, ?, ?)",
+        (channel, account, ts(now)),
+    )
+
+
+async def bad_attempts_since(
+    conn: aiosqlite.Connection, channel: str, account: str, since: datetime
+) -> int:
+    async with conn.execute(
+        "SELECT count(*) FROM bad_invite_attempts"
+        " WHERE channel = ? AND account = ? AND attempted_at > ?",
+        (channel, account, ts(since)),
+    ) as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
