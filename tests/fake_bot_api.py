@@ -309,7 +309,6 @@ class FakeBotApi:
 class FakeUser:
     """A Telegram user in one chat, as the tests see them."""
 
-
     def __init__(self, api: FakeBotApi, user: dict[str, Any], chat: dict[str, Any]) -> None:
         self.api = api
         self.user = user
