@@ -223,6 +223,10 @@ def status() -> None:
                 ", ".join(result.contacts),
             )
         out.print(table)
+        reminders = await outbox.reminder_history(db, summary.round.id)
+        if reminders:
+            say("reminders_heading")
+            out.print(outbox.reminders_table(reminders, config.zone))
 
     run(lambda: with_db(main))
 

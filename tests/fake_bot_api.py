@@ -343,13 +343,15 @@ class FakeUser:
         }
         return await self._push({"message": message}, True)
 
-    async def click(self, label: str, message: BotMessage | None = None) -> dict[str, Any]:
+    async def click(
+        self, label: str, message: BotMessage | None = None, settle: bool = True
+    ) -> dict[str, Any]:
         """Tap the button with this label on `message`, or on the latest message that has it."""
         candidates = [message] if message is not None else list(reversed(self.messages))
         for candidate in candidates:
             for text, data in candidate.buttons:
                 if text == label or text.removeprefix("✓ ") == label:
-                    return await self.click_data(data, candidate)
+                    return await self.click_data(data, candidate, settle)
         latest = self.messages[-1].buttons if self.messages else None
         raise AssertionError(f"no button {label!r}; latest buttons: {latest}")
 

@@ -185,3 +185,9 @@ def test_invalid_setting_is_named(tmp_path: Path) -> None:
     result = auditbot(tmp_path / "x.db", "init", env={"AUDITBOT_TIMEZONE": "Mars/Olympus"})
     assert result.returncode == 1
     assert "AUDITBOT_TIMEZONE" in result.stderr and "Mars/Olympus" in result.stderr
+
+
+def test_health(tmp_path: Path) -> None:
+    result = auditbot(tmp_path / "h.db", "health")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated
 
 import typer
@@ -10,12 +11,15 @@ from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 from telegram.helpers import create_deep_linked_url
 
-from bot.channels.telegram.app import BotStartError, StartupHook, api_urls, run_bot
+from bot.channels.telegram.app import BotStartError, Plugin, TelegramApp, api_urls, run_bot
+from bot.channels.telegram.deliver import TelegramDeliverer
 from bot.channels.telegram.logging_filter import install_token_filter, mask
 from bot.clock import Clock, system_clock
 from bot.commands.common import UserError, err, out, run, settings, with_db
 from bot.config import ConfigError, Settings
 from bot.invites import IssuedInvite, issue_invites
+from bot.outbox import TELEGRAM
+from bot.scheduler import build_scheduler
 from bot.texts import texts
 from storage import Database, partnerships
 from storage.records import Contact
@@ -70,8 +74,24 @@ async def create_invite_links(
     return [(invite, create_deep_linked_url(username, invite.token)) for invite in issued]
 
 
-def register(app: typer.Typer, startup_hooks: Sequence[StartupHook] = ()) -> None:
-    """Add `run` and `invite` to the CLI; `startup_hooks` run once the bot is connected."""
+def scheduler_plugin(config: Settings, clock: Clock = system_clock) -> Plugin:
+    """Reminders, LA summaries and outbox delivery, running for as long as the bot is up."""
+
+    @asynccontextmanager
+    async def running(app: TelegramApp, db: Database) -> AsyncIterator[None]:
+        deliverers = {TELEGRAM: TelegramDeliverer(app.bot)}
+        scheduler = build_scheduler(config, db, deliverers, clock)
+        scheduler.start()
+        try:
+            yield
+        finally:
+            scheduler.shutdown(wait=False)
+
+    return running
+
+
+def register(app: typer.Typer) -> None:
+    """Add `run` and `invite` to the CLI."""
 
     @app.command("run")
     def run_command(
@@ -90,7 +110,7 @@ def register(app: typer.Typer, startup_hooks: Sequence[StartupHook] = ()) -> Non
             config = config.model_copy(update={"telegram_webhook_url": webhook_url})
         try:
             config.require_token()
-            run_bot(config, startup_hooks)
+            run_bot(config, [scheduler_plugin(config)])
         except (ConfigError, BotStartError) as exc:
             err.print(f"[red]Error:[/red] {mask(str(exc))}", markup=True, highlight=False)
             raise typer.Exit(1) from None

@@ -1,7 +1,7 @@
 """Build and run the PTB Application: long polling by default, PTB's webhook server if asked.
 
-`build_application` and `serve` take hooks so that other parts (the scheduler) can plug in
-without this module knowing them.
+`serve` takes plugins so that other parts (the scheduler) run beside the bot without this
+module knowing them.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import asyncio
 import hashlib
 import logging
 import signal
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlparse
@@ -29,7 +30,8 @@ from storage import Database, open_database
 
 log = logging.getLogger(__name__)
 
-StartupHook = Callable[[TelegramApp], Awaitable[None]]
+Plugin = Callable[[TelegramApp, Database], AbstractAsyncContextManager[object]]
+"""Runs beside the bot: entered once the bot is connected, exited before it disconnects."""
 COMMANDS = ("start", "review", "submit", "status", "help", "cancel")
 
 
@@ -71,7 +73,6 @@ async def start(
     app: TelegramApp,
     settings: Settings,
     *,
-    hooks: Sequence[StartupHook] = (),
     poll_timeout: float = 10,
 ) -> None:
     """Initialise (getMe checks the token), then receive updates."""
@@ -92,8 +93,6 @@ async def start(
     await app.bot.set_my_commands(
         [BotCommand(name, texts().string(f"telegram.commands.{name}")) for name in COMMANDS]
     )
-    for hook in hooks:
-        await hook(app)
     updater = app.updater
     assert updater is not None
     if settings.telegram_webhook_url:
@@ -125,18 +124,21 @@ async def serve(
     db: Database,
     stop_event: asyncio.Event,
     *,
-    hooks: Sequence[StartupHook] = (),
+    plugins: Sequence[Plugin] = (),
     clock: Clock = system_clock,
 ) -> None:
     app = build_application(settings, db, clock=clock)
     try:
-        await start(app, settings, hooks=hooks)
-        await stop_event.wait()
+        await start(app, settings)
+        async with AsyncExitStack() as running:
+            for plugin in plugins:
+                await running.enter_async_context(plugin(app, db))
+            await stop_event.wait()
     finally:
         await stop(app)
 
 
-def run_bot(settings: Settings, hooks: Sequence[StartupHook] = ()) -> None:
+def run_bot(settings: Settings, plugins: Sequence[Plugin] = ()) -> None:
     """Run until SIGINT or SIGTERM, then shut down cleanly."""
 
     async def main() -> None:
@@ -146,7 +148,7 @@ def run_bot(settings: Settings, hooks: Sequence[StartupHook] = ()) -> None:
             loop.add_signal_handler(sig, stop_event.set)
         db = await open_database(settings.db)
         try:
-            await serve(settings, db, stop_event, hooks=hooks)
+            await serve(settings, db, stop_event, plugins=plugins)
         finally:
             await db.close()
 
@@ -155,7 +157,7 @@ def run_bot(settings: Settings, hooks: Sequence[StartupHook] = ()) -> None:
 
 __all__ = [
     "BotStartError",
-    "StartupHook",
+    "Plugin",
     "TelegramApp",
     "build_application",
     "run_bot",

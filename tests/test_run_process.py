@@ -1,0 +1,153 @@
+"""`auditbot run` as a real process against the local fake Bot API: join by invite, answer,
+get killed with SIGKILL half way, restart, finish, stop with SIGTERM, export."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.questionnaire import Kind, Questionnaire
+from tests.conftest import Seeded
+from tests.fake_bot_api import FakeBotApi, FakeUser
+
+WAIT = 20.0
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    server = FakeBotApi()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def environment(api: FakeBotApi, db: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "AUDITBOT_DB": str(db),
+        "TELEGRAM_BOT_TOKEN": api.token,
+        "TELEGRAM_API_URL": api.url,
+        "COLUMNS": "200",
+    }
+
+
+async def auditbot(env: dict[str, str], *args: str) -> str:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        *args,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), WAIT)
+    assert process.returncode == 0, err.decode()
+    return out.decode()
+
+
+async def start_bot(env: dict[str, str]) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+async def reply(user: FakeUser, since: int, fragment: str) -> int:
+    """Wait until the bot, after request number `since`, sent or edited a message containing
+    `fragment`; returns the request count to wait from next."""
+    api = user.api
+
+    def arrived() -> bool:
+        return any(
+            call.method in ("sendMessage", "editMessageText")
+            and fragment in str(call.params.get("text", ""))
+            for call in api.calls[since:]
+        )
+
+    try:
+        await api.wait_until(arrived, WAIT)
+    except TimeoutError:
+        sent = [c.params.get("text") for c in api.calls[since:] if c.method != "getUpdates"]
+        raise AssertionError(f"no message with {fragment!r}; got {sent}") from None
+    return len(api.calls)
+
+
+async def answer(user: FakeUser, item_kind: Kind, number: int) -> None:
+    """Answer the question on screen the way a lead would: a tap, and a note or Next."""
+    since = len(user.api.calls)
+    if item_kind is Kind.TICK:
+        await user.click("Yes", settle=False)
+        since = await reply(user, since, "note")
+        await user.send(f"note {number} <b>&</b>", settle=False)
+    elif item_kind is Kind.STATEMENT:
+        await user.click("Our practice differs", settle=False)
+        since = await reply(user, since, "differ")
+        await user.send(f"we differ {number}", settle=False)
+    else:
+        await user.send(f"typed answer {number}", settle=False)
+    await reply(user, since, f"question {number + 1} of 44" if number < 44 else "end")
+
+
+async def test_invite_answer_kill_restart_finish_and_export(
+    api: FakeBotApi, seeded: Seeded, questionnaire: Questionnaire, tmp_path: Path
+) -> None:
+    env = environment(api, Path(seeded.db.path))
+    links = await auditbot(env, "invite", "--partnership", "North Partnership")
+    tokens = dict(re.findall(r"<([^>]+)>: https://t\.me/\w+\?start=(\S+)", links))
+    assert set(tokens) == {"alice@north.example", "bob@north.example"}
+
+    bot = await start_bot(env)
+    alice = api.user(4242, "Alice")
+    await alice.send(f"/start {tokens['alice@north.example']}", settle=False)
+    await reply(alice, 0, "question 1 of 44")
+    items = questionnaire.items
+    for number, item in enumerate(items[:10], start=1):
+        await answer(alice, item.kind, number)
+
+    bot.kill()  # SIGKILL: no chance to clean up
+    await bot.wait()
+    bot = await start_bot(env)
+    since = len(api.calls)
+    await alice.send("/start", settle=False)
+    await reply(alice, since, "question 11 of 44")
+    for number, item in enumerate(items[10:], start=11):
+        await answer(alice, item.kind, number)
+    since = len(api.calls)
+    await alice.send("/submit", settle=False)
+    since = await reply(alice, since, "Submit")
+    await alice.click("Yes, submit", settle=False)
+    await reply(alice, since, "Submitted — thank you")
+
+    bot.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(bot.wait(), WAIT) == 0
+    logs = (await bot.stderr.read()).decode() if bot.stderr else ""
+    assert api.token not in logs
+    assert "Traceback" not in logs, logs
+
+    exported = await auditbot(env, "export", "--format", "csv")
+    rows = [
+        row
+        for row in csv.DictReader(io.StringIO(exported))
+        if row["Partnership"] == "North Partnership"
+    ]
+    assert len(rows) == 44
+    assert all(row["Answer"] and row["Answered by"] == "Alice Archer" for row in rows)
+    assert rows[0]["Note"] == "note 1 <b>&</b>"
+    status = await auditbot(env, "status")
+    assert "Submitted" in next(line for line in status.splitlines() if "North" in line)

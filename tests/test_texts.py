@@ -1,0 +1,57 @@
+"""Every literal text key used in code or templates exists in templates/strings.yaml, so a
+typo or a key filed under the wrong section fails here rather than in front of a user."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from bot.texts import texts
+
+ROOT = Path(__file__).resolve().parent.parent
+# helper name -> the section its keys are relative to ("" for full keys)
+HELPERS = {
+    "say": "cli.",
+    "fail": "cli.",
+    "_t": "telegram.cli.",
+    "_s": "reports.cli.",
+    "_say": "reminders.cli.",
+    "string": "",
+}
+CALL = re.compile(r"\b(" + "|".join(HELPERS) + r')\("([a-z_.]+)"')
+TEMPLATE_CALL = re.compile(r'\bs\("([a-z_.]+)"\)')
+
+
+def used_keys() -> list[tuple[str, str]]:
+    found: list[tuple[str, str]] = []
+    for path in sorted((ROOT / "bot").rglob("*.py")):
+        for helper, key in CALL.findall(path.read_text("utf-8")):
+            found.append((f"{path.relative_to(ROOT)}", HELPERS[helper] + key))
+    for path in sorted((ROOT / "templates").rglob("*.j2")):
+        for key in TEMPLATE_CALL.findall(path.read_text("utf-8")):
+            found.append((f"{path.relative_to(ROOT)}", key))
+    return found
+
+
+def exists(key: str) -> bool:
+    try:
+        texts().string(key)
+    except KeyError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(("where", "key"), used_keys())
+def test_text_key_exists(where: str, key: str) -> None:
+    # the Telegram adapter's own helper prefixes "telegram." itself
+    local = where.startswith(("bot/channels/telegram", "templates/telegram")) and exists(
+        f"telegram.{key}"
+    )
+    assert exists(key) or local, f"{where} uses a missing text: {key}"
+
+
+def test_the_scan_finds_keys() -> None:
+    keys = {key for _, key in used_keys()}
+    assert {"cli.healthy", "cli.unknown_email", "button.next"} <= keys
