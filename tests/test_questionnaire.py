@@ -18,9 +18,8 @@ from bot.questionnaire import (
     parse_questionnaire,
 )
 
-FORM = (
-    Path(__file__).resolve().parents[2] / "shared" / "form" / "audit-of-information-held-2018.txt"
-)
+# The paper form the YAML transcribes, kept beside it so the comparison needs nothing else.
+FORM = Path(__file__).resolve().parents[1] / "questionnaires" / "sources" / "audit-2018-form.txt"
 COPY_PASTE_SLIP = (
     "Are there any other organisations that you share information on individual students with"
 )
