@@ -16,6 +16,16 @@ class ConfigError(ValueError):
 
 
 IdList = Annotated[tuple[int, ...], NoDecode]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+_FULL_DAYS = dict(
+    zip(
+        WEEKDAYS,
+        ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+        strict=True,
+    )
+)
 
 
 class Settings(BaseSettings):
@@ -40,6 +50,7 @@ class Settings(BaseSettings):
     max_reminders_without_progress: int = Field(4, alias="REMINDER_MAX_WITHOUT_PROGRESS", ge=1)
     working_hours_start: time = Field(time(9), alias="WORKING_HOURS_START")
     working_hours_end: time = Field(time(17), alias="WORKING_HOURS_END")
+    summary_weekly_day: str = Field("mon", alias="SUMMARY_WEEKLY_DAY")
 
     @field_validator("timezone")
     @classmethod
@@ -59,6 +70,27 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError("use whole numbers separated by commas") from None
         return value
+
+    @field_validator("summary_weekly_day", mode="before")
+    @classmethod
+    def _weekday(cls, value: Any) -> Any:
+        """ "mon".."sun" (or a full day name, any case); empty turns the weekly digest off."""
+        if value is None:
+            return ""
+        if isinstance(value, str):
+            day = value.strip().lower()
+            if day in ("", "off", "none"):
+                return ""
+            if day[:3] in WEEKDAYS and day in (day[:3], _FULL_DAYS[day[:3]]):
+                return day[:3]
+            raise ValueError("use a day such as mon, tue ... sun, or leave it empty to turn it off")
+        return value
+
+    @property
+    def summary_weekday(self) -> int | None:
+        """The weekly LA digest's day (Monday is 0), or None when the digest is off."""
+        day = self.summary_weekly_day
+        return WEEKDAYS.index(day) if day in WEEKDAYS else None
 
     @property
     def zone(self) -> ZoneInfo:

@@ -133,25 +133,36 @@ async def enqueue_la(
     payloads: Sequence[dict[str, Any]],
     now: datetime,
     round_id: int | None = None,
+    slot: str | None = None,
 ) -> int:
     """Queue messages (e.g. the summary's parts and files) to every LA chat, once per `key`.
 
-    `key` names the occasion, e.g. "r3:2026-11-30"; returns how many rows were new.
+    `key` names the occasion, e.g. "r3:2026-11-30"; returns how many rows were new. A chat
+    that already has the key's first part gets nothing more, so a second call whose content
+    has grown (one message more) cannot add stray parts. `slot` is recorded on every row.
     """
     new = 0
     async with db.transaction() as conn:
         for chat in chat_ids:
+            if payloads and await outbox.exists(conn, la_dedupe_key(kind, key, chat, 0)):
+                continue
             for index, payload in enumerate(payloads):
                 message = NewMessage(
-                    dedupe_key=f"{kind}:{key}:{TELEGRAM}:{chat}:{index}",
+                    dedupe_key=la_dedupe_key(kind, key, chat, index),
                     channel=TELEGRAM,
                     recipient=str(chat),
                     kind=kind,
                     payload=payload,
                     round_id=round_id,
+                    slot=slot,
                 )
                 new += await outbox.enqueue(conn, message, now)
     return new
+
+
+def la_dedupe_key(kind: str, key: str, chat: int, part: int) -> str:
+    """(kind, occasion, chat, part): one outbox row per part of a message set per chat."""
+    return f"{kind}:{key}:{TELEGRAM}:{chat}:{part}"
 
 
 # --- the worker -----------------------------------------------------------------------

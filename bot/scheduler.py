@@ -15,6 +15,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot import la_summary
 from bot import reminders as policy_
 from bot.clock import Clock, system_clock
 from bot.config import Settings
@@ -152,7 +153,8 @@ def build_scheduler(
 ) -> AsyncIOScheduler:
     """The scheduler to `.start()` inside the running event loop (and `.shutdown()` at exit).
 
-    Jobs: the reminder tick every `tick_every` and once at start, followed by a drain; a
+    Jobs: the reminder tick (then the LA summary slots, `la_summary.summary_tick`) every
+    `tick_every` and once at start, each followed by a drain; a
     drain of the outbox every `drain_every` (retries come due). With no deliverers only
     the tick runs and the outbox waits for a process that can send.
     """
@@ -177,13 +179,21 @@ def build_scheduler(
             log.exception("reminder tick failed; the next one will try again")
         if worker is not None:
             await _drain(worker)
+        # reminders first: compiling the summary takes a moment, people should not wait
+        try:
+            queued = await la_summary.summary_tick(db, settings, clock)
+        except Exception:
+            log.exception("LA summary tick failed; the next one will try again")
+            queued = []
+        if worker is not None and queued:
+            await _drain(worker)
 
     started = datetime.now(settings.zone)
     scheduler.add_job(
         tick_then_drain,
         IntervalTrigger(seconds=tick_every.total_seconds(), timezone=settings.zone),
         id=TICK_JOB,
-        name="queue due reminders",
+        name="queue due reminders and LA summaries",
         next_run_time=started,
         replace_existing=True,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -10,7 +11,10 @@ import typer
 
 from bot.clock import system_clock
 from bot.commands.common import UserError, out, run, with_db
-from bot.config import Settings
+from bot.commands.outbox import deliver_now
+from bot.config import ConfigError, Settings
+from bot.la_summary import demand_slot, queue_summary
+from bot.outbox import DrainResult
 from bot.summary.load import NoRoundError, load_summary
 from bot.summary.model import Summary
 from bot.summary.render_csv import render_csv
@@ -48,13 +52,55 @@ def register(app: typer.Typer) -> None:
         round_id: Annotated[
             int | None, typer.Option("--round", help="Round number (default: the current one).")
         ] = None,
+        send: Annotated[
+            bool,
+            typer.Option(
+                "--send",
+                help="Send it now to the LA chats (LA_CHAT_IDS) through Telegram: the "
+                "messages, then the HTML, CSV, XLSX and DOCX files.",
+            ),
+        ] = False,
     ) -> None:
         """Compile the summary across all partnerships of a round."""
 
         async def work(config: Settings, db: Database) -> None:
+            if send:
+                out.print(await send_summary(config, db, round_id), markup=False, emoji=False)
+                return
             await _summary(config, db, fmt, out_path, round_id)
 
         run(lambda: with_db(work))
+
+
+async def send_summary(
+    config: Settings, db: Database, round_id: int | None, now: datetime | None = None
+) -> str:
+    """Queue an on-demand summary to every LA chat and deliver it; returns what happened."""
+    if not config.la_chat_ids:
+        raise UserError(texts().string("admin.cli.no_la_chats"))
+    try:
+        config.require_token()
+    except ConfigError as exc:
+        raise UserError(str(exc)) from None
+    moment = now or system_clock()
+    try:
+        queued = await queue_summary(db, config, moment, demand_slot(moment), round_id=round_id)
+    except NoRoundError as exc:
+        if exc.round_id is None:
+            raise UserError(_s("no_round")) from None
+        raise UserError(_s("unknown_round", id=exc.round_id)) from None
+    delivered = await deliver_now(config, db) or DrainResult()
+    if not queued:
+        return texts().string("admin.cli.already")
+    return texts().string(
+        "admin.cli.sent",
+        messages=queued,
+        chats=len(config.la_chat_ids),
+        sent=delivered.sent,
+        retried=delivered.retried,
+        failed=delivered.failed,
+        blocked=delivered.blocked,
+    )
 
 
 def _s(key: str, **context: object) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, tzinfo
 
 from bot.questionnaire import parse_questionnaire
-from bot.summary.model import NOT_STARTED_WARNING_DAYS, Summary, compile_summary
+from bot.summary.model import NOT_STARTED_WARNING_DAYS, StalledFlag, Summary, compile_summary
 from storage import Database, partnerships, reports, responses, rounds
+from storage import reminders as reminder_store
 
 
 class NoRoundError(LookupError):
@@ -41,6 +42,7 @@ async def load_summary(
         names = await partnerships.list_partnerships(conn)
         contacts = await partnerships.list_contacts(conn)
         answers = await reports.round_answers(conn, found.id)
+        flags = await reminder_store.flags(conn, found.id)
     questionnaire = parse_questionnaire(source, f"version {found.questionnaire_version}")
     return compile_summary(
         found,
@@ -52,4 +54,5 @@ async def load_summary(
         now,
         zone=zone,
         warning_days=warning_days,
+        flags=[StalledFlag(f.partnership_id, f.reminders, f.flagged_at, f.resolved) for f in flags],
     )

@@ -24,6 +24,10 @@ class Reason(StrEnum):
 
     NOT_STARTED = "not_started"
     FLAGGED = "flagged"
+    NO_PROGRESS = "no_progress"
+    """Reminders stopped: the partnership made no progress after several (a reminder flag)."""
+    UNREACHABLE = "unreachable"
+    """A contact of a partnership that has not submitted cannot be reached (blocked the bot)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,6 +104,22 @@ class Attention:
     partnership: str
     question: Question | None = None
     answer: Answer | None = None
+    contact: str | None = None
+    """UNREACHABLE: who cannot be reached."""
+    at: datetime | None = None
+    """NO_PROGRESS: when reminders stopped; UNREACHABLE: since when."""
+    reminders: int = 0
+    """NO_PROGRESS: how many reminders went unanswered."""
+
+
+@dataclass(frozen=True, slots=True)
+class StalledFlag:
+    """A partnership the reminders gave up on (storage.reminders.Flag fits this)."""
+
+    partnership_id: int
+    reminders: int
+    flagged_at: datetime
+    resolved: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,9 +166,15 @@ def compile_summary(
     *,
     zone: tzinfo = UTC,
     warning_days: int = NOT_STARTED_WARNING_DAYS,
+    flags: Iterable[StalledFlag] = (),
 ) -> Summary:
-    """Build the summary from storage records; `answers` is keyed by response id."""
+    """Build the summary from storage records; `answers` is keyed by response id.
+
+    `flags` are the round's reminder flags: unresolved ones become points to look at, as do
+    unreachable contacts of partnerships that have not submitted.
+    """
     names = {p.id: p for p in partnerships}
+    contacts = tuple(contacts)
     people: dict[int, list[str]] = {}
     for contact in contacts:
         people.setdefault(contact.partnership_id, []).append(contact.name)
@@ -176,7 +202,8 @@ def compile_summary(
         attention=(),
         zone=zone,
     )
-    return replace(summary, attention=_attention(summary, warning_days))
+    follow_up = _follow_up(summary, results, names, contacts, tuple(flags))
+    return replace(summary, attention=_attention(summary, warning_days, follow_up))
 
 
 def _result(
@@ -235,7 +262,36 @@ def _comments(question: Question, results: Iterable[PartnershipResult]) -> Comme
     return Comments(question, tuple(found))
 
 
-def _attention(summary: Summary, warning_days: int) -> tuple[Attention, ...]:
+def _follow_up(
+    summary: Summary,
+    results: Iterable[PartnershipResult],
+    names: Mapping[int, Partnership],
+    contacts: Iterable[Contact],
+    flags: Iterable[StalledFlag],
+) -> list[Attention]:
+    """Partnerships the reminders gave up on, and contacts the bot cannot reach."""
+    waiting = {r.partnership.id for r in results if r.status is not Status.SUBMITTED}
+    found = [
+        Attention(
+            Reason.NO_PROGRESS,
+            names[f.partnership_id].name,
+            at=f.flagged_at,
+            reminders=f.reminders,
+        )
+        for f in flags
+        if not f.resolved and f.partnership_id in waiting
+    ]
+    found.extend(
+        Attention(Reason.UNREACHABLE, c.partnership, contact=c.name, at=c.unreachable_at)
+        for c in contacts
+        if c.unreachable_at is not None and c.partnership_id in waiting
+    )
+    return sorted(found, key=lambda a: (a.partnership.casefold(), a.reason != Reason.NO_PROGRESS))
+
+
+def _attention(
+    summary: Summary, warning_days: int, follow_up: Iterable[Attention] = ()
+) -> tuple[Attention, ...]:
     found: list[Attention] = []
     if summary.round.is_open and summary.days_left <= warning_days:
         found.extend(
@@ -243,6 +299,7 @@ def _attention(summary: Summary, warning_days: int) -> tuple[Attention, ...]:
             for r in summary.partnerships
             if r.status is Status.NOT_STARTED
         )
+    found.extend(follow_up)
     for question in summary.questions:
         for r in summary.partnerships:
             answer = r.answer(question.item.id)

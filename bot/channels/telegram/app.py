@@ -21,6 +21,7 @@ from telegram.error import InvalidToken, NetworkError
 from telegram.ext import AIORateLimiter, ApplicationBuilder, BaseRateLimiter
 
 from bot.audit_service import AuditService
+from bot.channels.telegram.admin import set_admin_menus
 from bot.channels.telegram.handlers import TelegramApp, TelegramChannel
 from bot.channels.telegram.logging_filter import install_token_filter, mask
 from bot.clock import Clock, system_clock
@@ -65,7 +66,7 @@ def build_application(
         .concurrent_updates(True)
         .build()
     )
-    TelegramChannel(db, AuditService(db, clock), clock).register(app)
+    TelegramChannel(db, AuditService(db, clock), clock, settings).register(app)
     return app
 
 
@@ -93,6 +94,7 @@ async def start(
     await app.bot.set_my_commands(
         [BotCommand(name, texts().string(f"telegram.commands.{name}")) for name in COMMANDS]
     )
+    await set_admin_menus(app.bot, settings, COMMANDS)
     updater = app.updater
     assert updater is not None
     if settings.telegram_webhook_url:

@@ -9,19 +9,24 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 
-from telegram import CallbackQuery, Chat, Message, Update
+from telegram import CallbackQuery, Chat, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
+from bot import scheduler
 from bot.audit_service import AuditService, Outcome
 from bot.channels.telegram import callback_codec as codec
 from bot.channels.telegram import render
+from bot.channels.telegram.admin import AdminCommands
 from bot.clock import Clock
+from bot.config import Settings
 from bot.flows import events as ev
 from bot.invites import Redeemed, redeem
+from bot.reminders import SNOOZE_PREFIX
 from bot.texts import texts
 from storage import Database, partnerships
 from storage.records import Contact
@@ -57,10 +62,18 @@ class InPlay:
 
 
 class TelegramChannel:
-    def __init__(self, db: Database, service: AuditService, clock: Clock) -> None:
+    def __init__(
+        self,
+        db: Database,
+        service: AuditService,
+        clock: Clock,
+        settings: Settings | None = None,
+    ) -> None:
         self.db = db
         self.service = service
         self.clock = clock
+        self.settings = settings if settings is not None else Settings()
+        self.admin = AdminCommands(db, self.settings, clock)
         self._locks: dict[int, asyncio.Lock] = {}
         self._questions: dict[int, InPlay] = {}
         """Per chat, the last question message sent (cosmetic: lost on restart, that's fine)."""
@@ -87,6 +100,11 @@ class TelegramChannel:
             text = message.text
             if text is not None and _command(text) == "start":
                 await self.on_start(update, context, chat.id, user.id, text)
+                return
+            admin_command = _command(text) if text is not None else None
+            if admin_command is not None and await self.admin.handle(
+                context, chat.id, user.id, admin_command, message.date, self.send
+            ):
                 return
             contact = await self.contact(user.id)
             if contact is None:
@@ -163,6 +181,10 @@ class TelegramChannel:
         notice: str | None = None
         if chat is None or chat.type != Chat.PRIVATE:
             notice = texts().string("telegram.private_only")
+        elif (query.data or "").startswith(f"{SNOOZE_PREFIX}|"):
+            await self.answer(query, None)
+            await self.on_snooze(update, context, query, chat.id)
+            return
         else:
             try:
                 event = codec.decode(query.data)
@@ -196,6 +218,43 @@ class TelegramChannel:
                 InPlay(message_id, question_id),
                 closes_confirm=isinstance(event, ev.Confirm | ev.CancelSubmit),
             )
+
+    async def on_snooze(
+        self,
+        update: Update,
+        context: ContextTypes.DEFAULT_TYPE,
+        query: CallbackQuery,
+        chat_id: int,
+    ) -> None:
+        """A reminder's "Remind me tomorrow / next week": hold the reminders, say until when,
+        and take the snooze buttons off that reminder (the other buttons stay)."""
+        async with self.lock(chat_id):
+            contact = await self.contact(query.from_user.id)
+            if contact is None:
+                await self.send(context, chat_id, render.not_linked())
+                return
+            reply = await scheduler.snooze_from_button(
+                self.db, self.settings, contact.id, query.data or "", self.clock()
+            )
+            if reply is None:
+                log.warning("refused snooze data %r from user %s", query.data, contact.id)
+                reply = texts().string("telegram.bad_button")
+            await self.send(context, chat_id, escape(reply, quote=False))
+            message = query.message
+            markup = message.reply_markup if isinstance(message, Message) else None
+            if message is not None and markup is not None:
+                rows = [
+                    [b for b in row if not str(b.callback_data or "").startswith(SNOOZE_PREFIX)]
+                    for row in markup.inline_keyboard
+                ]
+                kept = [row for row in rows if row]
+                await self.quietly(
+                    context.bot.edit_message_reply_markup(
+                        chat_id,
+                        message.message_id,
+                        reply_markup=InlineKeyboardMarkup(kept) if kept else None,
+                    )
+                )
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log (the token is masked by the logging filter) and tell the user, once."""

@@ -1,0 +1,164 @@
+"""Chat commands for the LA's admins (ADMIN_TELEGRAM_IDS), in a private chat with the bot.
+
+/status shows every partnership's progress, /summary sends the LA summary to the admin's
+own chat (messages and files, through the outbox), /remind runs a reminder tick now.
+Admins need not be partnership contacts. Anyone else asking for /summary or /remind is
+refused without data; everyone else's /status and /help keep their usual meaning.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from telegram import Bot, BotCommand, BotCommandScopeChat, Message
+from telegram.error import TelegramError
+from telegram.ext import ContextTypes
+
+from bot import la_summary
+from bot.channels.telegram.deliver import TelegramDeliverer
+from bot.channels.telegram.render import sentence
+from bot.clock import Clock
+from bot.config import Settings
+from bot.outbox import TELEGRAM, DrainResult, OutboxWorker
+from bot.scheduler import tick
+from bot.summary.context import template_context
+from bot.summary.load import NoRoundError, load_summary
+from bot.summary.model import Reason
+from bot.summary.telegram_messages import split_html
+from bot.texts import texts
+from storage import Database, partnerships
+
+log = logging.getLogger(__name__)
+
+ADMIN_COMMANDS = ("status", "summary", "remind")
+"""The admin menu, after the contacts' commands (shown only in admins' chats)."""
+HANDLED = frozenset({*ADMIN_COMMANDS, "help"})
+ADMIN_ONLY = frozenset({"summary", "remind"})
+FOLLOW_UP = (Reason.NOT_STARTED, Reason.NO_PROGRESS, Reason.UNREACHABLE)
+
+CHAT_INTERVAL = 1.0
+"""Seconds between messages to one chat while delivering (Telegram allows ~1 a second)."""
+
+Send = Callable[[ContextTypes.DEFAULT_TYPE, int, str], Awaitable[Message | None]]
+
+
+class AdminCommands:
+    def __init__(self, db: Database, settings: Settings, clock: Clock) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+
+    def is_admin(self, user_id: int) -> bool:
+        return user_id in self.settings.admin_telegram_ids
+
+    async def handle(
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        chat_id: int,
+        user_id: int,
+        command: str,
+        sent_at: datetime,
+        send: Send,
+    ) -> bool:
+        """Deal with `command` if it is ours; False lets the contact handlers have it.
+
+        `sent_at` is the message's own date: the same update delivered twice gives the same
+        on-demand summary slot, so it is sent once.
+        """
+        if command not in HANDLED:
+            return False
+        if not self.is_admin(user_id):
+            if command in ADMIN_ONLY:
+                log.info("refused /%s from user %s (not an admin)", command, user_id)
+                await send(context, chat_id, sentence("admin.not_allowed"))
+                return True
+            return False
+        match command:
+            case "status":
+                for part in await self.status_messages():
+                    await send(context, chat_id, part)
+            case "summary":
+                await self.summary(context, chat_id, sent_at, send)
+            case "remind":
+                await self.remind(context, chat_id, send)
+            case _:  # help: the admin part, then a contact's usual help if they are one
+                await send(context, chat_id, texts().render("telegram/admin_help.html.j2"))
+                async with self.db.read() as conn:
+                    return await partnerships.contact_by_telegram_id(conn, user_id) is None
+        return True
+
+    async def status_messages(self) -> list[str]:
+        """Every partnership's progress, as Telegram HTML messages under the length limit."""
+        try:
+            summary = await load_summary(self.db, self.clock(), zone=self.settings.zone)
+        except NoRoundError:
+            return [sentence("admin.no_round")]
+        follow_up = [a for a in summary.attention if a.reason in FOLLOW_UP]
+        html = texts().render(
+            "telegram/admin_status.html.j2", follow_up=follow_up, **template_context(summary)
+        )
+        return split_html(html)
+
+    async def summary(
+        self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, sent_at: datetime, send: Send
+    ) -> None:
+        now = self.clock()
+        try:
+            queued = await la_summary.queue_summary(
+                self.db,
+                self.settings,
+                now,
+                la_summary.demand_slot(sent_at),
+                chat_ids=(chat_id,),
+            )
+        except NoRoundError:
+            await send(context, chat_id, sentence("admin.no_round"))
+            return
+        if not queued:
+            await send(context, chat_id, sentence("admin.summary_already"))
+            return
+        files = len(la_summary.FILE_KINDS)
+        await send(
+            context,
+            chat_id,
+            sentence("admin.summary_queued", messages=queued - files, files=files),
+        )
+        await self.deliver(context.bot)
+
+    async def remind(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, send: Send) -> None:
+        result = await tick(self.db, self.settings, self.clock)
+        if result.round_id is None:
+            await send(context, chat_id, sentence("admin.remind.no_round"))
+            return
+        key = "admin.remind.queued" if result.reminders or result.flags else "admin.remind.nothing"
+        await send(context, chat_id, sentence(key, reminders=result.reminders, flags=result.flags))
+        await self.deliver(context.bot)
+
+    async def deliver(self, bot: Bot) -> DrainResult:
+        """Send what is due now, as the scheduler's drain would (rows are leased, so the two
+        never send the same row)."""
+        worker = OutboxWorker(
+            self.db, {TELEGRAM: TelegramDeliverer(bot)}, self.clock, chat_interval=CHAT_INTERVAL
+        )
+        return await worker.run_once()
+
+
+async def set_admin_menus(bot: Bot, settings: Settings, commands: tuple[str, ...]) -> None:
+    """Show the admin commands in the menu of each admin's private chat only.
+
+    An admin who has never opened the bot has no chat yet; that is fine and quiet.
+    """
+    menu: list[Any] = [
+        BotCommand(name, texts().string(f"telegram.commands.{name}"))
+        for name in commands
+        if name not in ADMIN_COMMANDS
+    ]
+    menu += [BotCommand(name, texts().string(f"admin.commands.{name}")) for name in ADMIN_COMMANDS]
+    for admin in settings.admin_telegram_ids:
+        try:
+            await bot.set_my_commands(menu, scope=BotCommandScopeChat(admin))
+        except TelegramError as exc:
+            log.info("no admin menu for %s yet: %s", admin, exc)

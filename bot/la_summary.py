@@ -1,0 +1,173 @@
+"""The LA summary, delivered through the outbox: when it is due, and what goes out.
+
+A summary is the Telegram message set plus four files (HTML report, CSV, XLSX, a ZIP of
+the per-partnership DOCX forms), queued to each chat under a *slot*:
+
+- ``deadline@<date>``: on the deadline day (the deadline is in the name, so moving it
+  gives a fresh slot), at the first tick in working hours;
+- ``all-submitted``: once, the first working-hours tick after every partnership submitted;
+- ``weekly-<ISO year>-W<week>``: a digest on SUMMARY_WEEKLY_DAY while the round is open
+  (or later that week if the bot was down), unless the LA already had a scheduled summary
+  since that morning;
+- ``demand-<UTC timestamp>``: whenever someone asks (`auditbot summary --send`, /summary).
+
+Outbox dedupe keys are (round, chat, slot, part), so a slot reaches each chat at most once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from bot.clock import Clock, system_clock
+from bot.config import Settings
+from bot.outbox import document_payload, enqueue_la, message_payload
+from bot.reminders import Policy
+from bot.summary.load import load_summary
+from bot.summary.model import Summary
+from bot.summary.render_csv import render_csv
+from bot.summary.render_docx import docx_zip
+from bot.summary.render_html import render_html
+from bot.summary.render_xlsx import render_xlsx
+from bot.summary.telegram_messages import telegram_messages
+from bot.texts import texts
+from storage import Database, rounds
+from storage import reminders as reminder_store
+from storage.records import Round, Status
+from storage.summaries import SUMMARY_KIND, summary_slots
+
+log = logging.getLogger(__name__)
+
+ALL_SUBMITTED = "all-submitted"
+DEADLINE_PREFIX = "deadline@"
+WEEKLY_PREFIX = "weekly-"
+DEMAND_PREFIX = "demand-"
+FILE_KINDS = ("html", "csv", "xlsx", "docx")
+
+
+def deadline_slot(round_: Round) -> str:
+    return f"{DEADLINE_PREFIX}{round_.deadline.isoformat()}"
+
+
+def weekly_slot(moment: datetime) -> str:
+    year, week, _ = moment.isocalendar()
+    return f"{WEEKLY_PREFIX}{year}-W{week:02d}"
+
+
+def demand_slot(moment: datetime) -> str:
+    """A slot per second: a double tap, or the same update delivered twice, sends once."""
+    return f"{DEMAND_PREFIX}{moment.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}"
+
+
+def due_summary_slots(
+    round_: Round,
+    statuses: Sequence[Status],
+    queued: Mapping[str, datetime],
+    now: datetime,
+    policy: Policy,
+    weekly_day: int | None,
+) -> list[str]:
+    """The scheduled summary slots to queue now (usually none, at most one).
+
+    `queued` maps slots already in the outbox to when they were queued; `weekly_day` is
+    Monday=0 .. Sunday=6, or None for no weekly digest. Nothing is due outside working
+    hours, or once the round is closed.
+    """
+    if not round_.is_open or not policy.is_working_time(now):
+        return []
+    scheduled = {slot: at for slot, at in queued.items() if not slot.startswith(DEMAND_PREFIX)}
+    today = policy.local(now).date()
+    everyone_done = bool(statuses) and all(s is Status.SUBMITTED for s in statuses)
+    if everyone_done:
+        # the all-submitted summary is the final word; later deadlines and digests repeat it
+        return [] if ALL_SUBMITTED in scheduled else [ALL_SUBMITTED]
+    if today >= round_.deadline and deadline_slot(round_) not in scheduled:
+        return [deadline_slot(round_)]
+    if weekly_day is None:
+        return []
+    digest_day = today - timedelta(days=today.weekday() - weekly_day)
+    digest_at = policy.morning(digest_day)
+    name = weekly_slot(digest_at)
+    if (
+        today < digest_day
+        or digest_at < round_.opened_at
+        or name in scheduled
+        or any(at >= digest_at for at in scheduled.values())
+    ):
+        return []
+    return [name]
+
+
+def summary_payloads(summary: Summary) -> list[dict[str, Any]]:
+    """The Telegram messages, then the four files, as outbox payloads."""
+    t = texts()
+    n = summary.round.id
+    files = {
+        "html": (f"audit-summary-round-{n}.html", render_html(summary).encode("utf-8")),
+        "csv": (f"audit-summary-round-{n}.csv", render_csv(summary).encode("utf-8-sig")),
+        "xlsx": (f"audit-summary-round-{n}.xlsx", render_xlsx(summary)),
+        "docx": (f"audit-forms-round-{n}.zip", docx_zip(summary)),
+    }
+    payloads = [message_payload(html) for html in telegram_messages(summary)]
+    for kind in FILE_KINDS:
+        name, content = files[kind]
+        payloads.append(
+            document_payload(name, content=content, caption_html=t.string(f"admin.file.{kind}"))
+        )
+    return payloads
+
+
+async def queue_summary(
+    db: Database,
+    settings: Settings,
+    now: datetime,
+    slot: str,
+    *,
+    chat_ids: Sequence[int] | None = None,
+    round_id: int | None = None,
+) -> int:
+    """Compile the summary and queue it to every LA chat (or `chat_ids`) under `slot`.
+
+    Returns the number of new outbox rows: 0 when the slot was already queued everywhere.
+    The round is `round_id`, else the open round, else the latest one; `NoRoundError` if
+    there is none.
+    """
+    chats = tuple(settings.la_chat_ids if chat_ids is None else chat_ids)
+    if not chats:
+        return 0
+    summary = await load_summary(db, now, round_id=round_id, zone=settings.zone)
+    payloads = summary_payloads(summary)
+    key = f"r{summary.round.id}:{slot}"
+    return await enqueue_la(
+        db, chats, SUMMARY_KIND, key, payloads, now, round_id=summary.round.id, slot=slot
+    )
+
+
+async def summary_tick(db: Database, settings: Settings, clock: Clock = system_clock) -> list[str]:
+    """Queue the LA summaries due now; returns the slots queued. Safe to call at any time."""
+    if not settings.la_chat_ids:
+        return []
+    now = clock()
+    async with db.read() as conn:
+        current = await rounds.open_round_now(conn)
+        if current is None:
+            return []
+        states = await reminder_store.response_states(conn, current.id)
+        queued = await summary_slots(conn, current.id)
+    due = due_summary_slots(
+        current,
+        [s.status for s in states],
+        queued,
+        now,
+        Policy.from_settings(settings),
+        settings.summary_weekday,
+    )
+    done: list[str] = []
+    for slot in due:
+        if await queue_summary(db, settings, now, slot, round_id=current.id):
+            done.append(slot)
+    if done:
+        log.info("queued the LA summary for %s", ", ".join(done))
+    return done

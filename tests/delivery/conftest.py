@@ -1,0 +1,42 @@
+"""The Telegram harness from tests/telegram with LA chats and an admin configured, and a
+real PTB Bot for draining the outbox against the same fake Bot API."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from telegram import Bot
+
+from bot.channels.telegram import admin
+from bot.config import Settings
+from tests.fake_bot_api import FakeBotApi
+from tests.telegram.conftest import api, bot, harness  # noqa: F401 - fixtures used here
+
+LA_CHAT = 9001
+ADMIN = 777
+
+
+@pytest.fixture
+def settings(api: FakeBotApi, tmp_path: Path) -> Settings:  # noqa: F811 - overrides
+    return Settings(
+        telegram_token=api.token,
+        telegram_api_url=api.url,
+        db=tmp_path / "audit.db",
+        timezone="Europe/London",
+        la_chat_ids=(LA_CHAT,),
+        admin_telegram_ids=(ADMIN,),
+    )
+
+
+@pytest.fixture(autouse=True)
+def no_chat_pause(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Deliveries from chat commands without the one-second pause per chat."""
+    monkeypatch.setattr(admin, "CHAT_INTERVAL", 0.0)
+
+
+@pytest.fixture
+async def telegram_bot(api: FakeBotApi) -> AsyncIterator[Bot]:  # noqa: F811
+    async with Bot(api.token, base_url=f"{api.url}/bot") as real:
+        yield real

@@ -1,0 +1,62 @@
+"""`auditbot summary --send`: clear one-sentence errors, and delivery to the LA chats."""
+
+from __future__ import annotations
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from bot import scheduler
+from bot.commands import outbox as outbox_commands
+from bot.commands.common import UserError
+from bot.commands.reports import register, send_summary
+from bot.config import Settings
+from bot.outbox import OutboxWorker
+from tests.conftest import Seeded
+from tests.delivery.conftest import LA_CHAT
+from tests.fake_bot_api import FakeBotApi
+
+
+@pytest.fixture
+def app() -> typer.Typer:
+    app = typer.Typer()
+    register(app)
+
+    @app.command("other")
+    def other() -> None:  # a second command, so typer keeps `summary` as a sub-command
+        """Unused."""
+
+    return app
+
+
+def test_missing_la_chats_or_token_is_one_sentence(
+    app: typer.Typer, seeded: Seeded, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AUDITBOT_DB", seeded.db.path)
+    monkeypatch.delenv("LA_CHAT_IDS", raising=False)
+    monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
+    result = CliRunner().invoke(app, ["summary", "--send"])
+    assert result.exit_code == 1
+    assert "LA_CHAT_IDS is not set" in result.output and "Traceback" not in result.output
+    monkeypatch.setenv("LA_CHAT_IDS", "9001")
+    result = CliRunner().invoke(app, ["summary", "--send"])
+    assert result.exit_code == 1 and "TELEGRAM_BOT_TOKEN is not set" in result.output
+
+
+async def test_send_queues_and_delivers_to_every_la_chat(
+    seeded: Seeded, settings: Settings, api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def quick(db: object, deliverers: object, clock: object = None) -> OutboxWorker:
+        return scheduler.build_worker(db, deliverers, chat_interval=0)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(outbox_commands, "build_worker", quick)
+    said = await send_summary(settings, seeded.db, None, seeded.clock())
+    received = api.messages[LA_CHAT]
+    assert sum(1 for m in received if m.document is not None) == 4
+    assert f"Queued {len(received)} message(s) for 1 LA chat(s)" in said
+    assert f"{len(received)} sent" in said
+    again = await send_summary(settings, seeded.db, None, seeded.clock())
+    assert again == "That summary is already queued."
+    assert len(api.messages[LA_CHAT]) == len(received)
+    with pytest.raises(UserError, match="There is no round 99"):
+        await send_summary(settings, seeded.db, 99, seeded.clock())
