@@ -50,12 +50,12 @@ class Wording:
     def attention(self, point: Attention) -> str:
         """One sentence saying why a point is listed (the answer's own text is shown apart)."""
         if point.reason is Reason.NO_PROGRESS:
-            return self.t.string(
-                "admin.attention.no_progress", reminders=point.reminders, when=self.when(point.at)
+            return self.s(
+                "attention.no_progress", reminders=point.reminders, when=self.when(point.at)
             )
         if point.reason is Reason.UNREACHABLE:
-            return self.t.string(
-                "admin.attention.unreachable", name=point.contact or "", when=self.when(point.at)
+            return self.s(
+                "attention.unreachable", name=point.contact or "", when=self.when(point.at)
             )
         if point.reason is Reason.NOT_STARTED or point.question is None:
             return self.s("attention.not_started")
