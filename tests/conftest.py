@@ -14,6 +14,7 @@ from bot.audit_service import AuditService
 from bot.questionnaire import Questionnaire, load_questionnaire
 from storage import Database, open_database, partnerships
 from storage.records import Contact, Round
+from tests.fake_bot_api import FakeBotApi
 
 NOW = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)  # a Monday morning
 DIRECTORY = """partnership,contact_name,email,telegram_username
@@ -50,6 +51,15 @@ class Seeded:
 @pytest.fixture(scope="session")
 def questionnaire() -> Questionnaire:
     return load_questionnaire()[0]
+
+
+@pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    """A local fake Telegram Bot API server over real HTTP."""
+    server = FakeBotApi()
+    await server.start()
+    yield server
+    await server.stop()
 
 
 @pytest.fixture

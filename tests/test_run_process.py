@@ -11,24 +11,13 @@ import re
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
-
-import pytest
 
 from bot.questionnaire import Kind, Questionnaire
 from tests.conftest import Seeded
 from tests.fake_bot_api import FakeBotApi, FakeUser
 
 WAIT = 20.0
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    server = FakeBotApi()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 def environment(api: FakeBotApi, db: Path) -> dict[str, str]:

@@ -12,14 +12,14 @@ from telegram import Bot
 from bot.channels.telegram import admin
 from bot.config import Settings
 from tests.fake_bot_api import FakeBotApi
-from tests.telegram.conftest import api, bot, harness  # noqa: F401 - fixtures used here
+from tests.telegram.conftest import bot, harness  # noqa: F401 - fixtures used here
 
 LA_CHAT = 9001
 ADMIN = 777
 
 
 @pytest.fixture
-def settings(api: FakeBotApi, tmp_path: Path) -> Settings:  # noqa: F811 - overrides
+def settings(api: FakeBotApi, tmp_path: Path) -> Settings:
     return Settings(
         telegram_token=api.token,
         telegram_api_url=api.url,
@@ -37,6 +37,6 @@ def no_chat_pause(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-async def telegram_bot(api: FakeBotApi) -> AsyncIterator[Bot]:  # noqa: F811
+async def telegram_bot(api: FakeBotApi) -> AsyncIterator[Bot]:
     async with Bot(api.token, base_url=f"{api.url}/bot") as real:
         yield real

@@ -7,9 +7,10 @@ import typer
 from typer.testing import CliRunner
 
 from bot import scheduler
+from bot.cli import app as cli_app
 from bot.commands import outbox as outbox_commands
 from bot.commands.common import UserError
-from bot.commands.reports import register, send_summary
+from bot.commands.reports import send_summary
 from bot.config import Settings
 from bot.outbox import OutboxWorker
 from tests.conftest import Seeded
@@ -19,14 +20,7 @@ from tests.fake_bot_api import FakeBotApi
 
 @pytest.fixture
 def app() -> typer.Typer:
-    app = typer.Typer()
-    register(app)
-
-    @app.command("other")
-    def other() -> None:  # a second command, so typer keeps `summary` as a sub-command
-        """Unused."""
-
-    return app
+    return cli_app
 
 
 def test_missing_la_chats_or_token_is_one_sentence(

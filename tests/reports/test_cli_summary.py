@@ -12,20 +12,13 @@ from docx import Document
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from bot.commands.reports import register
+from bot.cli import app as cli_app
 from tests.reports.conftest import HTML_NOTE, Filled
 
 
 @pytest.fixture
 def app() -> typer.Typer:
-    app = typer.Typer()
-    register(app)
-
-    @app.command("other")
-    def other() -> None:  # a second command, so typer keeps `summary` as a sub-command
-        """Unused."""
-
-    return app
+    return cli_app
 
 
 def invoke(

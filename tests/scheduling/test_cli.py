@@ -8,7 +8,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from bot.commands import outbox as outbox_commands
+from bot.cli import app
 from storage import open_database, outbox, partnerships
 from tests.conftest import Seeded
 from tests.scheduling.test_round import at
@@ -18,13 +18,6 @@ from tests.scheduling.test_round import at
 def cli(monkeypatch: pytest.MonkeyPatch, seeded: Seeded) -> typer.Typer:
     monkeypatch.setenv("AUDITBOT_DB", seeded.db.path)
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
-    app = typer.Typer()
-
-    @app.callback()
-    def main() -> None:
-        """The auditbot CLI, with only these commands."""
-
-    outbox_commands.register(app)
     return app
 
 

@@ -22,14 +22,6 @@ HANDLED_GROUP = 99
 
 
 @pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    server = FakeBotApi()
-    await server.start()
-    yield server
-    await server.stop()
-
-
-@pytest.fixture
 def settings(api: FakeBotApi, tmp_path: Path) -> Settings:
     return Settings(
         telegram_token=api.token,
