@@ -78,10 +78,11 @@ class BotMessage:
 
 
 class ApiError(Exception):
-    def __init__(self, code: int, description: str) -> None:
+    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
+        self.retry_after = retry_after
 
 
 class FakeBotApi:
@@ -137,7 +138,7 @@ class FakeBotApi:
                 raise ApiError(400, f"Bad Request: method {method} is not implemented")
             result = await handler(params)
         except ApiError as exc:
-            response = _error(exc.code, exc.description)
+            response = _error(exc.code, exc.description, exc.retry_after)
         else:
             response = web.json_response({"ok": True, "result": result})
         await self._notify()
@@ -415,10 +416,11 @@ def _markup(params: dict[str, Any]) -> dict[str, Any] | None:
     return markup
 
 
-def _error(code: int, description: str) -> web.Response:
-    return web.json_response(
-        {"ok": False, "error_code": code, "description": description}, status=code
-    )
+def _error(code: int, description: str, retry_after: int | None = None) -> web.Response:
+    body: dict[str, Any] = {"ok": False, "error_code": code, "description": description}
+    if retry_after is not None:
+        body["parameters"] = {"retry_after": retry_after}
+    return web.json_response(body, status=code)
 
 
 async def _params(request: web.Request) -> dict[str, Any]:

@@ -160,11 +160,16 @@ def test_note_after_tick_is_saved_and_next_question_asked(conv: Conversation) ->
     assert conv.answers["s1.address"] == Answer("yes", "Held in the MIS")
 
 
-def test_second_tap_of_the_same_choice_is_a_no_op(conv: Conversation) -> None:
+def test_second_tap_of_the_same_choice_changes_nothing_and_repeats_the_offer(
+    conv: Conversation,
+) -> None:
     conv.send(ev.Start())
     conv.send(ev.Choose("s1.address", "yes"))
     before = conv.state
-    _quiet(conv.send(ev.Choose("s1.address", "yes")), before)
+    again = conv.send(ev.Choose("s1.address", "yes"))
+    assert again.changes == ()
+    assert conv.state == before
+    assert again.effects == (fx.OfferNote("s1.address", conv.answers["s1.address"]),)
 
 
 def test_changing_a_choice_keeps_the_note(conv: Conversation) -> None:

@@ -247,16 +247,13 @@ class _Turn:
         current = self.is_current(question_id) or (
             self.state.mode is Mode.PAUSED and self.state.position == position
         )
-        if (
-            old is not None
-            and old.value == value
-            and (
-                (self.state.mode is Mode.NOTE and self.state.position == position)
-                # a free-text "nothing to add" has already moved on: no note to offer
-                or (item.kind.is_free_text and not current)
-            )
-        ):
-            return self.quiet()  # a second tap on the same button
+        if old is not None and old.value == value:
+            if self.state.mode is Mode.NOTE and self.state.position == position:
+                # A second tap: show the same offer again, in case the first reply was
+                # lost on the way; channels make that an idempotent edit.
+                return Decision(self.state, (fx.OfferNote(question_id, old),))
+            if item.kind.is_free_text and not current:
+                return self.quiet()  # "nothing to add" again, after moving on
         answer = self.record(question_id, value, old.note if old else None)
         self.effects.append(fx.Recorded(question_id, answer))
         then = self.state.then if current else self._resume_point()

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 from telegram import Update
-from telegram.ext import AIORateLimiter, TypeHandler
+from telegram.ext import TypeHandler
 
 from bot.channels.telegram import app as tg
+from bot.channels.telegram.rate_limiter import RetryingRateLimiter
 from bot.config import Settings
 from bot.invites import issue_invites
 from storage import Database, responses
@@ -44,7 +45,7 @@ class Harness:
             self.settings,
             db or self.seeded.db,
             clock=self.seeded.clock,
-            rate_limiter=AIORateLimiter(overall_max_rate=0, group_max_rate=0),
+            rate_limiter=RetryingRateLimiter(overall_max_rate=0, group_max_rate=0, backoff=0.05),
         )
         app.add_handler(TypeHandler(Update, self._handled), group=HANDLED_GROUP)
         await tg.start(app, self.settings, poll_timeout=POLL_TIMEOUT)

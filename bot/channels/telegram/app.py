@@ -18,12 +18,13 @@ from urllib.parse import urlparse
 
 from telegram import BotCommand
 from telegram.error import InvalidToken, NetworkError
-from telegram.ext import AIORateLimiter, ApplicationBuilder, BaseRateLimiter
+from telegram.ext import ApplicationBuilder, BaseRateLimiter
 
 from bot.audit_service import AuditService
 from bot.channels.telegram.admin import set_admin_menus
 from bot.channels.telegram.handlers import TelegramApp, TelegramChannel
 from bot.channels.telegram.logging_filter import install_token_filter, mask
+from bot.channels.telegram.rate_limiter import RetryingRateLimiter
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.texts import texts
@@ -56,7 +57,7 @@ def build_application(
     token = settings.require_token()
     install_token_filter(token)
     base_url, base_file_url = api_urls(settings)
-    limiter: BaseRateLimiter[Any] = rate_limiter or AIORateLimiter(max_retries=3)
+    limiter: BaseRateLimiter[Any] = rate_limiter or RetryingRateLimiter()
     app: TelegramApp = (
         ApplicationBuilder()
         .token(token)

@@ -339,7 +339,11 @@ class TelegramChannel:
         )
 
     async def answer(self, query: CallbackQuery, notice: str | None) -> None:
-        await self.quietly(query.answer(notice[:200] if notice else None))
+        """Stop the button's spinner; if Telegram cannot be told, the tap still counts."""
+        try:
+            await self.quietly(query.answer(notice[:200] if notice else None))
+        except TelegramError as exc:
+            log.warning("could not answer a callback query: %s", exc)
 
     async def quietly(self, request: Any) -> None:
         """Run a request whose normal failures (not modified, too old) mean nothing."""
