@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -35,6 +35,9 @@ class Settings(BaseSettings):
 
     db: Path = Field(Path("auditbot.db"), alias="AUDITBOT_DB")
     timezone: str = Field("Europe/London", alias="AUDITBOT_TIMEZONE")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", alias="AUDITBOT_LOG_LEVEL"
+    )
     questionnaire: Path | None = Field(None, alias="AUDITBOT_QUESTIONNAIRE")
     telegram_token: SecretStr | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
     telegram_api_url: str = Field("https://api.telegram.org", alias="TELEGRAM_API_URL")

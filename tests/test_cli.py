@@ -191,3 +191,10 @@ def test_health(tmp_path: Path) -> None:
     result = auditbot(tmp_path / "h.db", "health")
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_unusable_database_path_is_one_sentence(tmp_path: Path) -> None:
+    result = auditbot(tmp_path, "status")  # a folder, not a file
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: Cannot open the database")
+    assert "Traceback" not in result.stderr

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from typing import Any, NoReturn, TypeVar
@@ -11,11 +14,13 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
+from bot.channels.telegram.logging_filter import mask
 from bot.config import ConfigError, Settings, load_settings
 from bot.texts import texts
 from storage import Database, open_database
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -42,7 +47,10 @@ def settings() -> Settings:
 
 @asynccontextmanager
 async def database(config: Settings) -> AsyncIterator[Database]:
-    db = await open_database(config.db)
+    try:
+        db = await open_database(config.db)
+    except (OSError, sqlite3.Error) as exc:
+        fail("cannot_open_db", path=config.db, reason=exc)
     try:
         yield db
     finally:
@@ -62,6 +70,20 @@ def run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
         exit_with(str(exc))
     except KeyboardInterrupt:
         raise typer.Exit(130) from None
+    except Exception as exc:
+        if os.environ.get("AUDITBOT_DEBUG"):
+            raise
+        log.debug("unexpected error", exc_info=True)
+        exit_with(texts().string("cli.unexpected", problem=mask(f"{type(exc).__name__}: {exc}")))
+
+
+def configure_logging(level: str) -> None:
+    """Timestamped lines on stderr for the long-running bot; chatty libraries kept quiet."""
+    logging.basicConfig(
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level.upper()
+    )
+    for noisy in ("httpx", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
 async def with_db(work: Callable[[Settings, Database], Awaitable[T]]) -> T:

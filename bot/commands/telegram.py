@@ -15,7 +15,7 @@ from bot.channels.telegram.app import BotStartError, Plugin, TelegramApp, api_ur
 from bot.channels.telegram.deliver import TelegramDeliverer
 from bot.channels.telegram.logging_filter import install_token_filter, mask
 from bot.clock import Clock, system_clock
-from bot.commands.common import UserError, err, out, run, settings, with_db
+from bot.commands.common import UserError, configure_logging, err, out, run, settings, with_db
 from bot.config import ConfigError, Settings
 from bot.invites import IssuedInvite, issue_invites
 from bot.outbox import TELEGRAM
@@ -108,6 +108,7 @@ def register(app: typer.Typer) -> None:
         config = settings()
         if webhook_url:
             config = config.model_copy(update={"telegram_webhook_url": webhook_url})
+        configure_logging(config.log_level)
         try:
             config.require_token()
             run_bot(config, [scheduler_plugin(config)])
