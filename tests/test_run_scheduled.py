@@ -1,0 +1,103 @@
+"""What `auditbot run` puts together (the bot, the scheduler, the outbox), on the morning of
+the deadline with partnerships in different states: the right reminders to the right people
+and the LA summary with its files, once."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import docx
+import openpyxl
+
+from bot.channels.telegram.app import serve
+from bot.commands.telegram import scheduler_plugin
+from bot.config import Settings
+from bot.flows import events as ev
+from storage import partnerships
+from tests.conftest import Seeded
+from tests.fake_bot_api import FakeBotApi
+
+LA_CHAT = 9000
+CHATS = {"alice": 1001, "bob": 1002, "carol": 1003, "dan": 1004}
+DEADLINE_MORNING = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # Monday, 10:00 in London
+
+
+async def prepare(seeded: Seeded) -> None:
+    """North submitted, South in progress, East not started; everyone on Telegram."""
+    async with seeded.db.transaction() as conn:
+        for name, chat in CHATS.items():
+            await partnerships.link_telegram(conn, seeded.contacts[name].id, chat, chat)
+    service, items = seeded.service, seeded.questionnaire.items
+    alice, carol = seeded.contacts["alice"].id, seeded.contacts["carol"].id
+    everything = tuple(
+        ev.BatchEntry(i.id, "nothing" if i.kind.is_free_text else i.kind.choices[0]) for i in items
+    )
+    await service.handle(alice, "console", ev.Batch(everything))
+    await service.handle(alice, "console", ev.Submit())
+    await service.handle(alice, "console", ev.Confirm())
+    await service.handle(carol, "console", ev.Batch(everything[:5]))
+
+
+async def test_deadline_morning(api: FakeBotApi, seeded: Seeded) -> None:
+    await prepare(seeded)
+    seeded.clock.now = DEADLINE_MORNING
+    settings = Settings(
+        AUDITBOT_DB=Path(seeded.db.path),
+        TELEGRAM_BOT_TOKEN=api.token,
+        TELEGRAM_API_URL=api.url,
+        LA_CHAT_IDS="9000",
+    )
+    stop = asyncio.Event()
+    plugins = [scheduler_plugin(settings, seeded.clock)]
+    running = asyncio.create_task(
+        serve(settings, seeded.db, stop, plugins=plugins, clock=seeded.clock)
+    )
+    try:
+
+        def delivered() -> bool:
+            documents = [m for m in api.messages.get(LA_CHAT, []) if m.filename]
+            reminded = all(api.messages.get(CHATS[who]) for who in ("carol", "dan"))
+            return len(documents) == 4 and reminded
+
+        await api.wait_until(delivered, 30)
+        await asyncio.sleep(1.5)  # anything else would have arrived by now
+    finally:
+        stop.set()
+        await running
+
+    # reminders: the two partnerships that have not submitted, nobody from North
+    assert not api.messages.get(CHATS["alice"]) and not api.messages.get(CHATS["bob"])
+    assert len(api.messages[CHATS["carol"]]) == 1 and len(api.messages[CHATS["dan"]]) == 1
+    carol = api.messages[CHATS["carol"]][0]
+    assert "39" in carol.text  # questions left: 44 - 5
+    # on the deadline itself there is no "remind me later", only a way back in
+    assert [label for label, _ in carol.buttons] == ["Continue"]
+
+    # the LA summary: messages first, then the four files, each once
+    la = api.messages[LA_CHAT]
+    texts = "\n".join(m.text for m in la if not m.filename)
+    assert "1 submitted · 1 in progress · 1 not started (of 3)" in texts
+    assert "East Partnership" in texts.split("Points to look at")[1].split("Answers")[0]
+    documents = [m for m in la if m.filename]
+    assert len(documents) == 4
+    files = {m.filename: m.document for m in documents}
+    by_suffix = {Path(name or "").suffix: data for name, data in files.items()}
+    assert set(by_suffix) == {".html", ".csv", ".xlsx", ".zip"}
+    workbook = openpyxl.load_workbook(io.BytesIO(by_suffix[".xlsx"]))
+    progress = workbook.worksheets[0]
+    statuses = {row[0].value: row[1].value for row in progress.iter_rows(min_row=2)}
+    assert statuses["North Partnership"] == "Submitted"
+    assert statuses["South Partnership"] == "In progress"
+    assert statuses["East Partnership"] == "Not started"
+    with zipfile.ZipFile(io.BytesIO(by_suffix[".zip"])) as forms:
+        assert len(forms.namelist()) == 3
+        north = "north-partnership.docx"
+        assert north in forms.namelist()
+        document = docx.Document(io.BytesIO(forms.read(north)))
+        assert any(
+            "Address" in cell.text for t in document.tables for r in t.rows for cell in r.cells
+        )
