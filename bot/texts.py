@@ -31,6 +31,12 @@ class Texts:
         self.strings: dict[str, Any] = yaml.safe_load(
             root.joinpath("strings.yaml").read_text("utf-8")
         )
+        # Short strings are plain text: whoever shows them escapes them for where they go
+        # (an HTML template's autoescape, or the Telegram adapter), exactly once.
+        self._plain = jinja2.Environment(
+            autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=False
+        )
+        self._compiled: dict[str, jinja2.Template] = {}
         self.env.globals["s"] = self.string
         self.env.globals["progress_bar"] = progress_bar
         self.env.filters["answer_label"] = self.answer_label
@@ -45,7 +51,11 @@ class Texts:
             node = node[part]
         if not isinstance(node, str):
             raise KeyError(key)
-        return self.env.from_string(node).render(**context) if context else node
+        if not context:
+            return node
+        if key not in self._compiled:
+            self._compiled[key] = self._plain.from_string(node)
+        return self._compiled[key].render(**context)
 
     def choice_label(self, kind: Kind, value: str) -> str:
         return self.string(f"choice.{kind.value}.{value}")

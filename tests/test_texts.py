@@ -55,3 +55,14 @@ def test_text_key_exists(where: str, key: str) -> None:
 def test_the_scan_finds_keys() -> None:
     keys = {key for _, key in used_keys()}
     assert {"cli.healthy", "cli.unknown_email", "button.next"} <= keys
+
+
+def test_strings_are_plain_text_and_templates_escape_them_once() -> None:
+    t = texts()
+    assert t.string("cli.unknown_email", email="a&b<c>@x.org") == (
+        "No contact has the email address a&b<c>@x.org; "
+        "`auditbot partnerships list` shows who is set up."
+    )
+    html = t.env.from_string('{{ s("cli.unknown_email", email=e) }}').render(e="<b>&")
+    assert "&lt;b&gt;&amp;" in html
+    assert "&amp;lt;" not in html and "&amp;amp;" not in html
