@@ -106,8 +106,12 @@ def questionnaire_check(file: Path) -> None:
 @questionnaire_app.command("show")
 def questionnaire_show(file: Annotated[Path | None, typer.Argument()] = None) -> None:
     """Print the questionnaire (the bundled audit unless FILE is given)."""
-    q, _ = _questionnaire(settings(), file) if file else _questionnaire(settings())
-    out.print(texts().render("cli/questionnaire.txt.j2", q=q), markup=False)
+
+    async def main() -> None:
+        q, _ = _questionnaire(settings(), file)
+        out.print(texts().render("cli/questionnaire.txt.j2", q=q), markup=False)
+
+    run(main)
 
 
 @partnerships_app.command("import")

@@ -16,6 +16,8 @@ class ConfigError(ValueError):
 
 
 IdList = Annotated[tuple[int, ...], NoDecode]
+WORKING_DAYS = 5
+"""Monday to Friday: reminders and digests never go out at weekends."""
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -85,8 +87,10 @@ class Settings(BaseSettings):
             if day in ("", "off", "none"):
                 return ""
             if day[:3] in WEEKDAYS and day in (day[:3], _FULL_DAYS[day[:3]]):
+                if WEEKDAYS.index(day[:3]) >= WORKING_DAYS:
+                    raise ValueError("the digest goes out on working days only: use mon to fri")
                 return day[:3]
-            raise ValueError("use a day such as mon, tue ... sun, or leave it empty to turn it off")
+            raise ValueError("use a day such as mon, tue ... fri, or leave it empty to turn it off")
         return value
 
     @property

@@ -16,6 +16,7 @@ Outbox dedupe keys are (round, chat, slot, part), so a slot reaches each chat at
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -138,7 +139,8 @@ async def queue_summary(
     if not chats:
         return 0
     summary = await load_summary(db, now, round_id=round_id, zone=settings.zone)
-    payloads = summary_payloads(summary)
+    # building the XLSX and DOCX files takes a moment: keep the bot answering meanwhile
+    payloads = await asyncio.to_thread(summary_payloads, summary)
     key = f"r{summary.round.id}:{slot}"
     return await enqueue_la(
         db, chats, SUMMARY_KIND, key, payloads, now, round_id=summary.round.id, slot=slot

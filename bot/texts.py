@@ -33,9 +33,7 @@ class Texts:
         )
         # Short strings are plain text: whoever shows them escapes them for where they go
         # (an HTML template's autoescape, or the Telegram adapter), exactly once.
-        self._plain = jinja2.Environment(
-            autoescape=False, undefined=jinja2.StrictUndefined, keep_trailing_newline=False
-        )
+        self._plain = jinja2.Environment(undefined=jinja2.StrictUndefined)  # noqa: S701
         self._compiled: dict[str, jinja2.Template] = {}
         self.env.globals["s"] = self.string
         self.env.globals["progress_bar"] = progress_bar

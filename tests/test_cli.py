@@ -198,3 +198,22 @@ def test_unusable_database_path_is_one_sentence(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert result.stderr.startswith("Error: Cannot open the database")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (("run",), {"AUDITBOT_TIMEZONE": "Mars/Olympus"}, "Setting AUDITBOT_TIMEZONE is invalid"),
+        (("run",), {"TELEGRAM_BOT_TOKEN": ""}, "TELEGRAM_BOT_TOKEN is not set"),
+        (("questionnaire", "show", "missing.yaml"), {}, "missing.yaml: cannot be read"),
+        (("run",), {"TELEGRAM_BOT_TOKEN": "1:x", "AUDITBOT_DB": "/"}, "Cannot open the database"),
+    ],
+)
+def test_start_up_problems_are_one_sentence(
+    tmp_path: Path, args: tuple[str, ...], env: dict[str, str], message: str
+) -> None:
+    result = auditbot(tmp_path / "x.db", *args, env=env)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr

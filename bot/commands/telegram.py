@@ -11,11 +11,25 @@ from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 from telegram.helpers import create_deep_linked_url
 
-from bot.channels.telegram.app import BotStartError, Plugin, TelegramApp, api_urls, run_bot
+from bot.channels.telegram.app import (
+    BotStartError,
+    Plugin,
+    TelegramApp,
+    api_urls,
+    run_until_stopped,
+)
 from bot.channels.telegram.deliver import TelegramDeliverer
 from bot.channels.telegram.logging_filter import install_token_filter, mask
 from bot.clock import Clock, system_clock
-from bot.commands.common import UserError, configure_logging, err, out, run, settings, with_db
+from bot.commands.common import (
+    UserError,
+    configure_logging,
+    database,
+    out,
+    run,
+    settings,
+    with_db,
+)
 from bot.config import ConfigError, Settings
 from bot.invites import IssuedInvite, issue_invites
 from bot.outbox import TELEGRAM
@@ -105,16 +119,20 @@ def register(app: typer.Typer) -> None:
         ] = None,
     ) -> None:
         """Run the Telegram bot until Ctrl+C or SIGTERM."""
-        config = settings()
-        if webhook_url:
-            config = config.model_copy(update={"telegram_webhook_url": webhook_url})
-        configure_logging(config.log_level)
-        try:
-            config.require_token()
-            run_bot(config, [scheduler_plugin(config)])
-        except (ConfigError, BotStartError) as exc:
-            err.print(f"[red]Error:[/red] {mask(str(exc))}", markup=True, highlight=False)
-            raise typer.Exit(1) from None
+
+        async def main() -> None:
+            config = settings()
+            if webhook_url:
+                config = config.model_copy(update={"telegram_webhook_url": webhook_url})
+            configure_logging(config.log_level)
+            try:
+                config.require_token()
+                async with database(config) as db:
+                    await run_until_stopped(config, db, [scheduler_plugin(config)])
+            except (ConfigError, BotStartError) as exc:
+                raise UserError(mask(str(exc))) from None
+
+        run(main)
 
     @app.command("invite")
     def invite_command(

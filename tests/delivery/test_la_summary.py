@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from docx import Document
 from openpyxl import load_workbook
+from pydantic import ValidationError
 from telegram import Bot
 
 from bot.channels.telegram.deliver import TelegramDeliverer
@@ -147,7 +148,12 @@ async def test_flags_and_unreachable_contacts_are_points_to_look_at(
     ]
 
 
-@pytest.mark.parametrize("day", ["", "sun"])
-def test_weekly_day_setting(day: str) -> None:
-    settings = Settings(summary_weekly_day=day)
-    assert settings.summary_weekday == (None if not day else 6)
+@pytest.mark.parametrize(("day", "weekday"), [("", None), ("off", None), ("Friday", 4)])
+def test_weekly_day_setting(day: str, weekday: int | None) -> None:
+    assert Settings(summary_weekly_day=day).summary_weekday == weekday
+
+
+@pytest.mark.parametrize("day", ["sat", "sunday", "someday"])
+def test_weekly_day_must_be_a_working_day(day: str) -> None:
+    with pytest.raises(ValidationError):
+        Settings(summary_weekly_day=day)

@@ -186,6 +186,11 @@ async def test_group_chats_are_refused(api: FakeBotApi, harness: Harness, seeded
     assert member.messages[-1].text.startswith("I only work in private chats")
     await member.send("/review")
     assert len(member.messages) == 2
+    # ordinary group chatter gets no reply at all
+    before = len(api.calls)
+    chatter = await member.send("see you all at the meeting", settle=False)
+    await member.settle(chatter["update_id"], before, expect_reply=False)
+    assert len(member.messages) == 2
     assert_sees_nothing(member, seeded)
     async with seeded.db.read() as conn, conn.execute("SELECT used_at FROM invites") as cur:
         assert [row[0] for row in await cur.fetchall()] == [None]

@@ -102,3 +102,10 @@ def test_run_without_a_token_is_a_clear_error(
     result = CliRunner().invoke(app, ["run"])
     assert result.exit_code == 1
     assert "TELEGRAM_BOT_TOKEN is not set" in result.output
+
+
+def test_submit_confirmation_fits_one_message_however_many_are_unanswered() -> None:
+    unanswered = [(n, "A long question text " * 10) for n in range(1, 301)]
+    text = render.html("confirm", unanswered=unanswered, total=300)
+    assert render.visible_length(text) <= render.MAX_TEXT
+    assert "and 280 more" in text

@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from telegram import BotCommand
-from telegram.error import InvalidToken, NetworkError
+from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import ApplicationBuilder, BaseRateLimiter
 
 from bot.audit_service import AuditService
@@ -28,7 +28,7 @@ from bot.channels.telegram.rate_limiter import RetryingRateLimiter
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.texts import texts
-from storage import Database, open_database
+from storage import Database
 
 log = logging.getLogger(__name__)
 
@@ -92,10 +92,13 @@ async def start(
                 )
             )
         ) from None
-    await app.bot.set_my_commands(
-        [BotCommand(name, texts().string(f"telegram.commands.{name}")) for name in COMMANDS]
-    )
-    await set_admin_menus(app.bot, settings, COMMANDS)
+    try:
+        await app.bot.set_my_commands(
+            [BotCommand(name, texts().string(f"telegram.commands.{name}")) for name in COMMANDS]
+        )
+        await set_admin_menus(app.bot, settings, COMMANDS)
+    except TelegramError as exc:  # the menu is a convenience; the bot works without it
+        log.warning("could not set the command menu: %s", exc)
     updater = app.updater
     assert updater is not None
     if settings.telegram_webhook_url:
@@ -141,21 +144,15 @@ async def serve(
         await stop(app)
 
 
-def run_bot(settings: Settings, plugins: Sequence[Plugin] = ()) -> None:
-    """Run until SIGINT or SIGTERM, then shut down cleanly."""
-
-    async def main() -> None:
-        stop_event = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop_event.set)
-        db = await open_database(settings.db)
-        try:
-            await serve(settings, db, stop_event, plugins=plugins)
-        finally:
-            await db.close()
-
-    asyncio.run(main())
+async def run_until_stopped(
+    settings: Settings, db: Database, plugins: Sequence[Plugin] = ()
+) -> None:
+    """Serve until SIGINT or SIGTERM, then shut down cleanly."""
+    stop_event = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop_event.set)
+    await serve(settings, db, stop_event, plugins=plugins)
 
 
 __all__ = [
@@ -163,7 +160,7 @@ __all__ = [
     "Plugin",
     "TelegramApp",
     "build_application",
-    "run_bot",
+    "run_until_stopped",
     "serve",
     "start",
     "stop",

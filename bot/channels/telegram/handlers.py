@@ -67,12 +67,12 @@ class TelegramChannel:
         db: Database,
         service: AuditService,
         clock: Clock,
-        settings: Settings | None = None,
+        settings: Settings,
     ) -> None:
         self.db = db
         self.service = service
         self.clock = clock
-        self.settings = settings if settings is not None else Settings()
+        self.settings = settings
         self.admin = AdminCommands(db, self.settings, clock)
         self._locks: dict[int, asyncio.Lock] = {}
         self._questions: dict[int, InPlay] = {}
@@ -94,7 +94,9 @@ class TelegramChannel:
         if message is None or chat is None or user is None:
             return
         if chat.type != Chat.PRIVATE:
-            await self.send(context, chat.id, render.sentence("telegram.private_only"))
+            # say so when someone addresses the bot; stay silent through group chatter
+            if message.text is not None and _command(message.text) is not None:
+                await self.send(context, chat.id, render.sentence("telegram.private_only"))
             return
         async with self.lock(chat.id):
             text = message.text
