@@ -16,7 +16,8 @@ from bot.clock import Clock, system_clock
 from bot.flows import effects as fx
 from bot.flows import events as ev
 from bot.flows.audit import Context, FlowState, decide
-from bot.questionnaire import Questionnaire, parse_questionnaire
+from bot.questionnaire import Questionnaire
+from bot.questionnaire_store import stored_questionnaire
 from storage import Database, conversations, partnerships, responses, rounds, updates
 from storage.records import Answer, Contact, Round, Status
 
@@ -37,16 +38,10 @@ class AuditService:
     def __init__(self, db: Database, clock: Clock = system_clock) -> None:
         self.db = db
         self.clock = clock
-        self._questionnaires: dict[str, Questionnaire] = {}
 
     async def questionnaire(self, conn: aiosqlite.Connection, version: str) -> Questionnaire:
         """The questionnaire a round was opened with, as stored then (cached)."""
-        if version not in self._questionnaires:
-            source = await rounds.questionnaire_source(conn, version)
-            if source is None:
-                raise LookupError(f"questionnaire version {version} is not stored")
-            self._questionnaires[version] = parse_questionnaire(source, f"version {version}")
-        return self._questionnaires[version]
+        return await stored_questionnaire(conn, version)
 
     async def handle(
         self,

@@ -68,10 +68,6 @@ class Redemption:
     result: Redeemed
     contact: Contact | None = None
 
-    @property
-    def ok(self) -> bool:
-        return self.contact is not None
-
 
 async def redeem(
     db: Database,

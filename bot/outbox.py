@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -105,17 +104,9 @@ def message_payload(
     return {"html": html, "text": text, "buttons": [list(row) for row in buttons]}
 
 
-def document_payload(
-    filename: str, content: bytes | None = None, path: str | None = None, caption_html: str = ""
-) -> dict[str, Any]:
-    """A file: small ones inline (base64), big ones by path on this machine."""
-    if (content is None) == (path is None):
-        raise ValueError("give either content or path")
-    document: dict[str, Any] = {"filename": filename}
-    if content is not None:
-        document["base64"] = base64.b64encode(content).decode("ascii")
-    else:
-        document["path"] = path
+def document_payload(filename: str, content: bytes, caption_html: str = "") -> dict[str, Any]:
+    """A file, inline (base64) so that the row holds everything needed to send it."""
+    document = {"filename": filename, "base64": base64.b64encode(content).decode("ascii")}
     return {"document": document, "caption_html": caption_html}
 
 
@@ -208,16 +199,6 @@ class OutboxWorker:
 
             await asyncio.gather(*(send_group(g) for g in groups.values()))
 
-    async def run(self, stop: asyncio.Event, poll: float = 5.0) -> None:
-        """Drain until `stop` is set, looking for due rows every `poll` seconds."""
-        while not stop.is_set():
-            try:
-                await self.run_once()
-            except Exception:
-                log.exception("outbox drain failed; trying again shortly")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), poll)
-
     async def _send(self, row: OutboxRow, result: DrainResult) -> None:
         key = (row.channel, row.recipient)
         lock = self._chat_locks.setdefault(key, asyncio.Lock())
@@ -284,4 +265,4 @@ class OutboxWorker:
             if row.contact_id is not None:
                 await partnerships.mark_unreachable(conn, row.contact_id, self.clock())
             elif row.channel == TELEGRAM and row.recipient.lstrip("-").isdigit():
-                await outbox.mark_chat_unreachable(conn, int(row.recipient), self.clock())
+                await partnerships.mark_chat_unreachable(conn, int(row.recipient), self.clock())

@@ -13,13 +13,15 @@ instead of a burst of stale ones. Reminders wait for working hours on weekdays.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.channels.telegram import callback_codec
 from bot.config import Settings
+from bot.flows import events as ev
 from bot.outbox import TELEGRAM, button, message_payload
 from bot.texts import texts
 from storage.outbox import NewMessage
@@ -31,8 +33,8 @@ FLAG_KIND = "flag"
 MINUTES_PER_QUESTION = 0.5
 """For telling people how long the audit takes; most questions are a tick."""
 
-SNOOZE_PREFIX = "z1"
-CONTINUE_CALLBACK = "a1|g"
+SNOOZE_PREFIX = callback_codec.SNOOZE_PREFIX
+CONTINUE_CALLBACK = callback_codec.encode(ev.Start())
 """The audit flow's Start event through the Telegram callback codec: "continue/start"."""
 
 
@@ -188,18 +190,17 @@ def snooze_until(
 
 
 def encode_snooze(round_id: int, choice: SnoozeChoice) -> str:
-    return f"{SNOOZE_PREFIX}|{choice.value}|{round_id}"
+    return callback_codec.encode_snooze(round_id, choice.value)
 
 
 def decode_snooze(data: str | None) -> tuple[int, SnoozeChoice] | None:
     """(round id, choice) from a snooze button's callback data, or None if it is not one."""
-    if not data:
+    decoded = callback_codec.decode_snooze(data)
+    if decoded is None:
         return None
-    parts = data.split("|")
-    if len(parts) != 3 or parts[0] != SNOOZE_PREFIX or not parts[2].isdigit():
-        return None
+    round_id, choice = decoded
     try:
-        return int(parts[2]), SnoozeChoice(parts[1])
+        return round_id, SnoozeChoice(choice)
     except ValueError:
         return None
 
@@ -214,16 +215,13 @@ def decide(
     total_questions: int,
     policy: Policy,
     now: datetime,
-    reachable: Callable[[Contact], bool] | None = None,
 ) -> Decisions:
     """Which reminders are due now, per contact, and which partnerships to flag to the LA.
 
-    `reachable(contact) -> bool` says whether a contact can be reached at all (default: has
-    a Telegram chat and has not blocked the bot).
+    Only contacts with a Telegram chat who have not blocked the bot are reminded.
     """
     if not round_.is_open or not policy.is_working_time(now):
         return Decisions((), ())
-    is_reachable = reachable or _telegram_reachable
     local_now = policy.local(now)
     today = local_now.date()
     fixed = [s for s in deadline_slots(round_, today, policy) if s.due >= round_.opened_at]
@@ -239,7 +237,7 @@ def decide(
         sent = [r for r in history if r.partnership_id == state.partnership_id]
         due_now: list[Reminder] = []
         for contact in by_partnership.get(state.partnership_id, []):
-            if not is_reachable(contact):
+            if not _telegram_reachable(contact):
                 continue
             mine = [r for r in sent if r.contact_id == contact.id]
             slot = _due_slot(state, mine, fixed, snoozes.get(contact.id), policy, now)

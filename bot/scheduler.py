@@ -9,7 +9,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import aiosqlite
 from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -20,7 +19,7 @@ from bot import reminders as policy_
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.outbox import Deliverer, DrainResult, OutboxWorker
-from bot.questionnaire import parse_questionnaire
+from bot.questionnaire_store import stored_questionnaire
 from bot.texts import texts
 from storage import Database, outbox, partnerships, rounds
 from storage import reminders as store
@@ -32,8 +31,6 @@ DRAIN_JOB = "outbox.drain"
 TICK_EVERY = timedelta(minutes=15)
 DRAIN_EVERY = timedelta(seconds=30)
 MISFIRE_GRACE = 3600
-
-_question_counts: dict[str, int] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +53,7 @@ async def tick(db: Database, settings: Settings, clock: Clock = system_clock) ->
         current = await rounds.open_round_now(conn)
         if current is None:
             return TickResult()
-        total = await _question_count(conn, current.questionnaire_version)
+        total = len((await stored_questionnaire(conn, current.questionnaire_version)).items)
         decisions = policy_.decide(
             current,
             await store.response_states(conn, current.id),
@@ -82,37 +79,14 @@ async def tick(db: Database, settings: Settings, clock: Clock = system_clock) ->
     return TickResult(queued, flagged, current.id)
 
 
-async def _question_count(conn: aiosqlite.Connection, version: str) -> int:
-    if version not in _question_counts:
-        source = await rounds.questionnaire_source(conn, version)
-        if source is None:
-            raise LookupError(f"questionnaire version {version} is not stored")
-        _question_counts[version] = len(parse_questionnaire(source, version).items)
-    return _question_counts[version]
-
-
-async def snooze(
-    db: Database,
-    contact_id: int,
-    round_id: int,
-    until: datetime,
-    now: datetime | None = None,
-) -> None:
-    """Hold the contact's reminders in the round until `until` (a new snooze replaces one).
-
-    Callers should compute `until` with `reminders.snooze_until`, which never passes the
-    deadline; `snooze_from_button` does both.
-    """
-    async with db.transaction() as conn:
-        await store.set_snooze(conn, contact_id, round_id, until, now or system_clock())
-
-
 async def snooze_from_button(
     db: Database, settings: Settings, contact_id: int, data: str, now: datetime
 ) -> str | None:
     """Handle a "Remind me tomorrow / next week" button; returns the reply to show.
 
-    None if `data` is not a snooze button (let another handler have it).
+    The snooze never passes the deadline (`reminders.snooze_until`); a new one replaces
+    the contact's earlier snooze in the round. None if `data` is not a snooze button (let
+    another handler have it).
     """
     decoded = policy_.decode_snooze(data)
     if decoded is None:
@@ -145,7 +119,7 @@ def build_worker(
 def build_scheduler(
     settings: Settings,
     db: Database,
-    deliverers: Mapping[str, Deliverer] | OutboxWorker | None,
+    deliverers: Mapping[str, Deliverer] | None,
     clock: Clock = system_clock,
     *,
     tick_every: timedelta = TICK_EVERY,
@@ -158,13 +132,7 @@ def build_scheduler(
     drain of the outbox every `drain_every` (retries come due). With no deliverers only
     the tick runs and the outbox waits for a process that can send.
     """
-    worker = (
-        deliverers
-        if isinstance(deliverers, OutboxWorker)
-        else build_worker(db, deliverers, clock)
-        if deliverers
-        else None
-    )
+    worker = build_worker(db, deliverers, clock) if deliverers else None
     scheduler = AsyncIOScheduler(
         jobstores={"default": MemoryJobStore()},
         executors={"default": AsyncIOExecutor()},

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 
 def ts(value: datetime) -> str:
+    """UTC text, so that timestamps compare correctly as strings in SQL."""
     if value.tzinfo is None:
         raise ValueError("timestamps must be timezone-aware")
-    return value.isoformat(timespec="seconds")
+    return value.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def parse_ts(value: str | None) -> datetime | None:

@@ -6,7 +6,6 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 
 import aiosqlite
@@ -14,10 +13,6 @@ import aiosqlite
 from storage.migrations import MIGRATIONS
 
 Connection = aiosqlite.Connection
-
-
-def utcnow() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class Database:

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
-from storage.convert import parse_ts
-from storage.convert import ts as _ts
+from storage.convert import parse_ts, ts
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,11 +50,6 @@ class OutboxRow:
     partnership_id: int | None
     contact_id: int | None
     slot: str | None
-
-
-def ts(value: datetime) -> str:
-    """UTC text, so that timestamps compare correctly as strings in SQL."""
-    return _ts(value.astimezone(UTC))
 
 
 def _row(row: aiosqlite.Row) -> OutboxRow:
@@ -174,15 +168,6 @@ async def fail_pending_for(
     return cur.rowcount
 
 
-async def mark_chat_unreachable(conn: aiosqlite.Connection, chat_id: int, now: datetime) -> None:
-    """A Telegram chat blocked the bot: the contacts using it cannot be reached there."""
-    await conn.execute(
-        "UPDATE contacts SET unreachable_at = ? WHERE telegram_chat_id = ?"
-        " AND unreachable_at IS NULL",
-        (ts(now), chat_id),
-    )
-
-
 async def requeue_failed(
     conn: aiosqlite.Connection, now: datetime, ids: list[int] | None = None
 ) -> int:
@@ -216,13 +201,3 @@ async def list_rows(
 async def all_rows(conn: aiosqlite.Connection) -> list[OutboxRow]:
     async with conn.execute("SELECT * FROM outbox ORDER BY id") as cur:
         return [_row(row) for row in await cur.fetchall()]
-
-
-async def next_due_at(conn: aiosqlite.Connection) -> datetime | None:
-    """When the earliest pending row becomes due (for a worker deciding how long to sleep)."""
-    async with conn.execute(
-        "SELECT min(max(next_attempt_at, coalesce(lease_until, ''))) FROM outbox"
-        " WHERE status = 'pending'"
-    ) as cur:
-        row = await cur.fetchone()
-    return parse_ts(row[0]) if row and row[0] else None

@@ -164,6 +164,15 @@ async def mark_unreachable(conn: aiosqlite.Connection, contact_id: int, now: dat
     await conn.execute("UPDATE contacts SET unreachable_at = ? WHERE id = ?", (ts(now), contact_id))
 
 
+async def mark_chat_unreachable(conn: aiosqlite.Connection, chat_id: int, now: datetime) -> None:
+    """A Telegram chat blocked the bot: the contacts using it cannot be reached there."""
+    await conn.execute(
+        "UPDATE contacts SET unreachable_at = ? WHERE telegram_chat_id = ?"
+        " AND unreachable_at IS NULL",
+        (ts(now), chat_id),
+    )
+
+
 async def _one(cur: aiosqlite.Cursor) -> aiosqlite.Row:
     row = await cur.fetchone()
     if row is None:

@@ -8,8 +8,7 @@ from datetime import datetime
 
 import aiosqlite
 
-from storage.convert import parse_ts
-from storage.outbox import ts
+from storage.convert import parse_ts, ts
 from storage.records import Status
 
 REMINDER_KIND = "reminder"
@@ -80,21 +79,15 @@ async def response_states(conn: aiosqlite.Connection, round_id: int) -> list[Res
         ]
 
 
-async def reminder_records(
-    conn: aiosqlite.Connection, round_id: int, partnership_id: int | None = None
-) -> list[ReminderRecord]:
-    """Every reminder of the round, oldest first (optionally of one partnership)."""
-    where = "" if partnership_id is None else " AND o.partnership_id = ?"
-    params: tuple[object, ...] = (REMINDER_KIND, round_id)
-    if partnership_id is not None:
-        params += (partnership_id,)
+async def reminder_records(conn: aiosqlite.Connection, round_id: int) -> list[ReminderRecord]:
+    """Every reminder of the round, oldest first."""
     async with conn.execute(
-        "SELECT o.partnership_id, p.name AS partnership, o.contact_id, c.name AS contact,"  # noqa: S608
+        "SELECT o.partnership_id, p.name AS partnership, o.contact_id, c.name AS contact,"
         " o.slot, o.channel, o.recipient, o.status, o.created_at, o.sent_at"
         " FROM outbox o JOIN contacts c ON c.id = o.contact_id"
         " JOIN partnerships p ON p.id = o.partnership_id"
-        f" WHERE o.kind = ? AND o.round_id = ?{where} ORDER BY o.created_at, o.id",
-        params,
+        " WHERE o.kind = ? AND o.round_id = ? ORDER BY o.created_at, o.id",
+        (REMINDER_KIND, round_id),
     ) as cur:
         return [
             ReminderRecord(

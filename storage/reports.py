@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import aiosqlite
 
-from storage.convert import parse_ts
 from storage.records import Answer
+from storage.responses import answer_from_row
 
 
 async def round_answers(conn: aiosqlite.Connection, round_id: int) -> dict[int, dict[str, Answer]]:
@@ -19,12 +19,5 @@ async def round_answers(conn: aiosqlite.Connection, round_id: int) -> dict[int, 
         (round_id,),
     ) as cur:
         for row in await cur.fetchall():
-            found.setdefault(row["response_id"], {})[row["question_id"]] = Answer(
-                value=row["value"],
-                note=row["note"],
-                contact_id=row["contact_id"],
-                contact_name=row["contact_name"],
-                channel=row["channel"],
-                answered_at=parse_ts(row["answered_at"]),
-            )
+            found.setdefault(row["response_id"], {})[row["question_id"]] = answer_from_row(row)
     return found

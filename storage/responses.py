@@ -26,6 +26,18 @@ def _response(row: aiosqlite.Row) -> Response:
     )
 
 
+def answer_from_row(row: aiosqlite.Row) -> Answer:
+    """An answer from a row with the answer's columns and the contact's name (contact_name)."""
+    return Answer(
+        value=row["value"],
+        note=row["note"],
+        contact_id=row["contact_id"],
+        contact_name=row["contact_name"],
+        channel=row["channel"],
+        answered_at=parse_ts(row["answered_at"]),
+    )
+
+
 async def response_for(
     conn: aiosqlite.Connection, round_id: int, partnership_id: int, version: str
 ) -> Response:
@@ -60,17 +72,7 @@ async def answers(conn: aiosqlite.Connection, response_id: int) -> dict[str, Ans
         " FROM answers a LEFT JOIN contacts c ON c.id = a.contact_id WHERE a.response_id = ?",
         (response_id,),
     ) as cur:
-        return {
-            row["question_id"]: Answer(
-                value=row["value"],
-                note=row["note"],
-                contact_id=row["contact_id"],
-                contact_name=row["contact_name"],
-                channel=row["channel"],
-                answered_at=parse_ts(row["answered_at"]),
-            )
-            for row in await cur.fetchall()
-        }
+        return {row["question_id"]: answer_from_row(row) for row in await cur.fetchall()}
 
 
 async def apply_changes(

@@ -8,9 +8,8 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
-from telegram import Bot
 
-from bot.channels.telegram.app import api_urls
+from bot.channels.telegram.bots import has_token, make_bot
 from bot.channels.telegram.deliver import TelegramDeliverer
 from bot.clock import system_clock
 from bot.commands.common import out, run, with_db
@@ -29,14 +28,21 @@ def _say(key: str, **context: object) -> None:
 
 
 def _when(value: object, zone: tzinfo) -> str:
+    t = texts()
     if isinstance(value, datetime):
-        return value.astimezone(zone).strftime("%d %b %H:%M")
-    return texts().string("reminders.cli.never")
+        return value.astimezone(zone).strftime(t.string("reports.format.datetime"))
+    return t.string("reminders.cli.never")
+
+
+def _table(*columns: str) -> Table:
+    """A table whose headers are reminders.cli.column.* in strings.yaml."""
+    t = texts()
+    return Table(*(t.string(f"reminders.cli.column.{column}") for column in columns))
 
 
 def outbox_table(rows: Sequence[OutboxRow], zone: tzinfo) -> Table:
     """Pending and failed rows: what is waiting, what is stuck and why."""
-    table = Table("Id", "Status", "Kind", "Recipient", "Attempts", "Next attempt", "Last error")
+    table = _table("id", "status", "kind", "recipient", "attempts", "next_attempt", "last_error")
     for row in rows:
         table.add_row(
             str(row.id),
@@ -52,7 +58,7 @@ def outbox_table(rows: Sequence[OutboxRow], zone: tzinfo) -> Table:
 
 def reminders_table(records: Sequence[ReminderRecord], zone: tzinfo) -> Table:
     """Per partnership, the reminders sent: when, to whom, by which channel (for `status`)."""
-    table = Table("Partnership", "Reminder", "To", "Channel", "Queued", "Sent", "Status")
+    table = _table("partnership", "reminder", "to", "channel", "queued", "sent", "status")
     for r in records:
         table.add_row(
             r.partnership,
@@ -73,19 +79,16 @@ async def reminder_history(db: Database, round_id: int) -> list[ReminderRecord]:
 
 async def deliver_now(config: Settings, db: Database) -> DrainResult | None:
     """Send what is due through Telegram, if a token is configured; None if not."""
-    if config.telegram_token is None or not config.telegram_token.get_secret_value().strip():
+    if not has_token(config):
         return None
-    base_url, base_file_url = api_urls(config)
-    async with Bot(
-        config.require_token(), base_url=base_url, base_file_url=base_file_url
-    ) as telegram_bot:
+    async with make_bot(config) as telegram_bot:
         worker = build_worker(db, {TELEGRAM: TelegramDeliverer(telegram_bot)})
         return await worker.run_once()
 
 
 def register(app: typer.Typer) -> None:
     outbox_app = typer.Typer(
-        help="Messages waiting to be sent, or stuck: reminders, summaries, invites.",
+        help="Messages waiting to be sent, or stuck: reminders, LA flags and summaries.",
         invoke_without_command=True,
     )
     app.add_typer(outbox_app, name="outbox")

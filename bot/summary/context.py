@@ -8,7 +8,7 @@ from typing import Any
 from bot.questionnaire import Kind
 from bot.summary.model import Attention, Reason, Summary
 from bot.texts import texts
-from storage.records import Status
+from storage.records import Answer, Status
 
 
 class Wording:
@@ -35,9 +35,7 @@ class Wording:
         """A stored value as people read it; blank or missing reads 'Not answered'."""
         if value is None or (not kind.is_free_text and value not in kind.choices):
             return self.s("unanswered_short")
-        if kind.is_free_text:
-            return value or self.t.string("answer.nothing_to_add")
-        return self.t.choice_label(kind, value)
+        return self.t.answer_label(Answer(value), kind)
 
     def title(self) -> str:
         return self.s("title", title=self.summary.questionnaire.title)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 
-from bot.questionnaire import parse_questionnaire
-from bot.summary.model import NOT_STARTED_WARNING_DAYS, StalledFlag, Summary, compile_summary
+from bot.questionnaire_store import stored_questionnaire
+from bot.summary.model import NOT_STARTED_WARNING_DAYS, Summary, compile_summary
 from storage import Database, partnerships, reports, responses, rounds
 from storage import reminders as reminder_store
 
@@ -35,15 +35,12 @@ async def load_summary(
         )
         if found is None:
             raise NoRoundError(round_id)
-        source = await rounds.questionnaire_source(conn, found.questionnaire_version)
-        if source is None:
-            raise LookupError(f"questionnaire version {found.questionnaire_version} is not stored")
+        questionnaire = await stored_questionnaire(conn, found.questionnaire_version)
         in_round = await responses.responses_in_round(conn, found.id)
         names = await partnerships.list_partnerships(conn)
         contacts = await partnerships.list_contacts(conn)
         answers = await reports.round_answers(conn, found.id)
         flags = await reminder_store.flags(conn, found.id)
-    questionnaire = parse_questionnaire(source, f"version {found.questionnaire_version}")
     return compile_summary(
         found,
         questionnaire,
@@ -54,5 +51,5 @@ async def load_summary(
         now,
         zone=zone,
         warning_days=warning_days,
-        flags=[StalledFlag(f.partnership_id, f.reminders, f.flagged_at, f.resolved) for f in flags],
+        flags=flags,
     )

@@ -14,6 +14,7 @@ from enum import StrEnum
 
 from bot.questionnaire import Item, Questionnaire, Section
 from storage.records import Answer, Contact, Partnership, Response, Round, Status
+from storage.reminders import Flag
 
 NOT_STARTED_WARNING_DAYS = 7
 """How close to the deadline a partnership that has not started becomes a point to look at."""
@@ -113,16 +114,6 @@ class Attention:
 
 
 @dataclass(frozen=True, slots=True)
-class StalledFlag:
-    """A partnership the reminders gave up on (storage.reminders.Flag fits this)."""
-
-    partnership_id: int
-    reminders: int
-    flagged_at: datetime
-    resolved: bool
-
-
-@dataclass(frozen=True, slots=True)
 class Summary:
     round: Round
     questionnaire: Questionnaire
@@ -166,7 +157,7 @@ def compile_summary(
     *,
     zone: tzinfo = UTC,
     warning_days: int = NOT_STARTED_WARNING_DAYS,
-    flags: Iterable[StalledFlag] = (),
+    flags: Iterable[Flag] = (),
 ) -> Summary:
     """Build the summary from storage records; `answers` is keyed by response id.
 
@@ -202,7 +193,7 @@ def compile_summary(
         attention=(),
         zone=zone,
     )
-    follow_up = _follow_up(summary, results, names, contacts, tuple(flags))
+    follow_up = _follow_up(results, names, contacts, tuple(flags))
     return replace(summary, attention=_attention(summary, warning_days, follow_up))
 
 
@@ -263,11 +254,10 @@ def _comments(question: Question, results: Iterable[PartnershipResult]) -> Comme
 
 
 def _follow_up(
-    summary: Summary,
     results: Iterable[PartnershipResult],
     names: Mapping[int, Partnership],
     contacts: Iterable[Contact],
-    flags: Iterable[StalledFlag],
+    flags: Iterable[Flag],
 ) -> list[Attention]:
     """Partnerships the reminders gave up on, and contacts the bot cannot reach."""
     waiting = {r.partnership.id for r in results if r.status is not Status.SUBMITTED}

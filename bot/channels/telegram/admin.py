@@ -22,8 +22,8 @@ from bot.channels.telegram.deliver import TelegramDeliverer
 from bot.channels.telegram.render import sentence
 from bot.clock import Clock
 from bot.config import Settings
-from bot.outbox import TELEGRAM, DrainResult, OutboxWorker
-from bot.scheduler import tick
+from bot.outbox import TELEGRAM, DrainResult
+from bot.scheduler import build_worker, tick
 from bot.summary.context import template_context
 from bot.summary.load import NoRoundError, load_summary
 from bot.summary.model import Reason
@@ -140,7 +140,7 @@ class AdminCommands:
     async def deliver(self, bot: Bot) -> DrainResult:
         """Send what is due now, as the scheduler's drain would (rows are leased, so the two
         never send the same row)."""
-        worker = OutboxWorker(
+        worker = build_worker(
             self.db, {TELEGRAM: TelegramDeliverer(bot)}, self.clock, chat_interval=CHAT_INTERVAL
         )
         return await worker.run_once()

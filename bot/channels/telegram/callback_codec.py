@@ -2,6 +2,9 @@
 
 Format: ``a1|<op>|<question id>|<value>``, at most 64 bytes. Anything that does not decode
 exactly (old versions, forged or truncated data) is refused with `MalformedCallback`.
+
+Reminders' snooze buttons have their own format, ``z1|<choice>|<round id>``
+(`encode_snooze`, `decode_snooze`): they are not audit flow events.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import re
 from bot.flows import events as ev
 
 PREFIX = "a1"
+SNOOZE_PREFIX = "z1"
 MAX_BYTES = 64
 _SEP = "|"
 _QID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,40}$")
@@ -99,3 +103,18 @@ def decode(data: str | None) -> ev.Event:
         case "x":
             return ev.CancelSubmit()
     return ev.Start()
+
+
+def encode_snooze(round_id: int, choice: str) -> str:
+    """A snooze button's data: `choice` is a reminders.SnoozeChoice value."""
+    return _SEP.join([SNOOZE_PREFIX, choice, str(round_id)])
+
+
+def decode_snooze(data: str | None) -> tuple[int, str] | None:
+    """(round id, choice value) from a snooze button's data, or None if it is not one."""
+    if not data:
+        return None
+    parts = data.split(_SEP)
+    if len(parts) != 3 or parts[0] != SNOOZE_PREFIX or not parts[2].isdigit():
+        return None
+    return int(parts[2]), parts[1]

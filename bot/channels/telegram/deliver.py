@@ -3,12 +3,10 @@ outbox's: retry later, give up, or stop writing to someone who blocked the bot."
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import warnings
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
@@ -78,11 +76,7 @@ class TelegramDeliverer:
         document = payload["document"]
         content = document_bytes(payload)
         if content is None:
-            path = Path(document["path"])
-            try:
-                content = await asyncio.to_thread(path.read_bytes)
-            except OSError as exc:
-                raise PermanentFailure(f"cannot read {path}: {exc.strerror}") from exc
+            raise PermanentFailure(f"document {document.get('filename')!r} has no content")
         await self.bot.send_document(
             chat_id,
             content,

@@ -1,0 +1,26 @@
+"""Bot API clients made one way: the configured API URL, and the token masked in logs."""
+
+from __future__ import annotations
+
+import telegram
+
+from bot.channels.telegram.app import api_urls
+from bot.channels.telegram.logging_filter import install_token_filter
+from bot.config import Settings
+
+
+def has_token(settings: Settings) -> bool:
+    """Whether a (non-blank) TELEGRAM_BOT_TOKEN is configured."""
+    token = settings.telegram_token
+    return token is not None and bool(token.get_secret_value().strip())
+
+
+def make_bot(settings: Settings) -> telegram.Bot:
+    """A Bot for `settings` (use it as `async with`); raises ConfigError without a token.
+
+    The token filter is installed first, so no log line made by the client shows it.
+    """
+    token = settings.require_token()
+    install_token_filter(token)
+    base_url, base_file_url = api_urls(settings)
+    return telegram.Bot(token, base_url=base_url, base_file_url=base_file_url)
