@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 import typer
-from telegram import Bot
 from telegram.error import InvalidToken, NetworkError
 from telegram.helpers import create_deep_linked_url
 
@@ -15,11 +14,12 @@ from bot.channels.telegram.app import (
     BotStartError,
     Plugin,
     TelegramApp,
-    api_urls,
     run_until_stopped,
+    start_error,
 )
+from bot.channels.telegram.bots import make_bot
 from bot.channels.telegram.deliver import TelegramDeliverer
-from bot.channels.telegram.logging_filter import install_token_filter, mask
+from bot.channels.telegram.logging_filter import mask
 from bot.clock import Clock, system_clock
 from bot.commands.common import (
     UserError,
@@ -46,21 +46,12 @@ def _t(key: str, **context: object) -> str:
 async def bot_username(config: Settings) -> str:
     """The bot's username, from getMe on the configured Bot API server."""
     try:
-        token = config.require_token()
+        async with make_bot(config) as bot:
+            return bot.username
     except ConfigError as exc:
         raise UserError(str(exc)) from None
-    install_token_filter(token)
-    base_url, base_file_url = api_urls(config)
-    bot = Bot(token, base_url=base_url, base_file_url=base_file_url)
-    try:
-        async with bot:
-            return bot.username
-    except InvalidToken:
-        raise UserError(_t("token_rejected", url=config.telegram_api_url)) from None
-    except NetworkError as exc:
-        raise UserError(
-            mask(_t("unreachable", url=config.telegram_api_url, problem=str(exc)))
-        ) from None
+    except (InvalidToken, NetworkError) as exc:
+        raise UserError(str(start_error(config, exc))) from None
 
 
 async def create_invite_links(

@@ -41,6 +41,15 @@ class BotStartError(RuntimeError):
     """The bot cannot start (token rejected, server unreachable); the message says why."""
 
 
+def start_error(settings: Settings, exc: InvalidToken | NetworkError) -> BotStartError:
+    """What to tell the officer when the Bot API refuses the token or cannot be reached."""
+    url = settings.telegram_api_url
+    if isinstance(exc, InvalidToken):
+        return BotStartError(texts().string("telegram.cli.token_rejected", url=url))
+    problem = texts().string("telegram.cli.unreachable", url=url, problem=str(exc))
+    return BotStartError(mask(problem))
+
+
 def api_urls(settings: Settings) -> tuple[str, str]:
     """Base URLs such that requests go to {TELEGRAM_API_URL}/bot{token}/{method}."""
     api = settings.telegram_api_url.rstrip("/")
@@ -80,18 +89,8 @@ async def start(
     """Initialise (getMe checks the token), then receive updates."""
     try:
         await app.initialize()
-    except InvalidToken:
-        raise BotStartError(
-            texts().string("telegram.cli.token_rejected", url=settings.telegram_api_url)
-        ) from None
-    except NetworkError as exc:
-        raise BotStartError(
-            mask(
-                texts().string(
-                    "telegram.cli.unreachable", url=settings.telegram_api_url, problem=str(exc)
-                )
-            )
-        ) from None
+    except (InvalidToken, NetworkError) as exc:
+        raise start_error(settings, exc) from None
     try:
         await app.bot.set_my_commands(
             [BotCommand(name, texts().string(f"telegram.commands.{name}")) for name in COMMANDS]
@@ -163,5 +162,6 @@ __all__ = [
     "run_until_stopped",
     "serve",
     "start",
+    "start_error",
     "stop",
 ]
