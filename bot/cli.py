@@ -22,7 +22,6 @@ from bot.commands.common import (
     UserError,
     database,
     exit_with,
-    fail,
     out,
     run,
     say,
@@ -32,8 +31,6 @@ from bot.commands.common import (
 from bot.config import Settings
 from bot.directory import DirectoryError
 from bot.questionnaire import Questionnaire, QuestionnaireError, load_questionnaire
-from bot.summary.load import NoRoundError, load_summary
-from bot.summary.model import Summary
 from bot.summary.render_csv import render_csv
 from bot.texts import texts
 from storage import Database, open_database, partnerships
@@ -204,7 +201,7 @@ def status() -> None:
     """Progress of every partnership in the current round."""
 
     async def main(config: Settings, db: Database) -> None:
-        summary = await _load_summary(config, db)
+        summary = await reports.summary_or_explain(config, db)
         t = texts()
         say("status_heading", deadline=summary.round.deadline, closed=not summary.round.is_open)
         table = Table("Partnership", "Status", "Answered", "Last activity", "By", "Contacts")
@@ -235,13 +232,6 @@ def status() -> None:
     run(lambda: with_db(main))
 
 
-async def _load_summary(config: Settings, db: Database) -> Summary:
-    try:
-        return await load_summary(db, system_clock(), zone=config.zone)
-    except NoRoundError:
-        fail("no_round")
-
-
 @app.command()
 def export(
     format: Annotated[str, typer.Option("--format", help="Export format.")] = "csv",
@@ -254,17 +244,11 @@ def export(
         exit_with(texts().string("cli.bad_format", format=format))
 
     async def main(config: Settings, db: Database) -> None:
-        summary = await _load_summary(config, db)
-        text = render_csv(summary)
+        summary = await reports.summary_or_explain(config, db)
         if out_file is None:
-            sys.stdout.write(text)
-            return
-        try:
-            with out_file.open("w", encoding="utf-8-sig", newline="") as file:
-                file.write(text)
-        except OSError as exc:
-            fail("cannot_write", path=out_file, reason=exc.strerror)
-        say("exported", path=out_file, rows=len(summary.partnerships) * len(summary.questions))
+            sys.stdout.write(render_csv(summary))
+        else:
+            out.print(reports.write_report(summary, reports.Format.CSV, out_file), markup=False)
 
     run(lambda: with_db(main))
 

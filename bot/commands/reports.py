@@ -86,9 +86,7 @@ async def send_summary(
     try:
         queued = await queue_summary(db, config, moment, demand_slot(moment), round_id=round_id)
     except NoRoundError as exc:
-        if exc.round_id is None:
-            raise UserError(_s("no_round")) from None
-        raise UserError(_s("unknown_round", id=exc.round_id)) from None
+        raise _explain(exc) from None
     delivered = await deliver_now(config, db) or DrainResult()
     if not queued:
         return texts().string("admin.cli.already")
@@ -107,24 +105,30 @@ def _s(key: str, **context: object) -> str:
     return texts().string(f"reports.cli.{key}", **context)
 
 
+def _explain(exc: NoRoundError) -> UserError:
+    if exc.round_id is None:
+        return UserError(_s("no_round"))
+    return UserError(_s("unknown_round", id=exc.round_id))
+
+
+async def summary_or_explain(
+    config: Settings, db: Database, round_id: int | None = None
+) -> Summary:
+    """The round's summary, or one sentence saying there is no such round."""
+    try:
+        return await load_summary(db, system_clock(), round_id=round_id, zone=config.zone)
+    except NoRoundError as exc:
+        raise _explain(exc) from None
+
+
 async def _summary(
     config: Settings, db: Database, fmt: Format, path: Path | None, round_id: int | None
 ) -> None:
-    try:
-        summary = await load_summary(db, system_clock(), round_id=round_id, zone=config.zone)
-    except NoRoundError as exc:
-        if exc.round_id is None:
-            raise UserError(_s("no_round")) from None
-        raise UserError(_s("unknown_round", id=exc.round_id)) from None
+    summary = await summary_or_explain(config, db, round_id)
     if fmt is Format.TEXT and path is None:
         typer.echo(render_text(summary), nl=False)
         return
-    target = path or Path(_default_name(summary, fmt))
-    try:
-        message = _write(summary, fmt, target)
-    except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise UserError(_s("cannot_write", path=target, reason=reason)) from None
+    message = write_report(summary, fmt, path or Path(_default_name(summary, fmt)))
     out.print(message, markup=False, emoji=False)
 
 
@@ -134,8 +138,16 @@ def _default_name(summary: Summary, fmt: Format) -> str:
     return f"audit-summary-round-{summary.round.id}.{fmt.value}"
 
 
-def _write(summary: Summary, fmt: Format, target: Path) -> str:
+def write_report(summary: Summary, fmt: Format, target: Path) -> str:
     """Write the report; returns the sentence telling the officer where it went."""
+    try:
+        return _write(summary, fmt, target)
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise UserError(_s("cannot_write", path=target, reason=reason)) from None
+
+
+def _write(summary: Summary, fmt: Format, target: Path) -> str:
     match fmt:
         case Format.TEXT:
             target.write_text(render_text(summary), "utf-8")

@@ -108,4 +108,4 @@ def test_friendly_errors(
 def test_no_round_yet(app: typer.Typer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     code, output = invoke(app, str(tmp_path / "empty.db"), monkeypatch)
     assert code == 1
-    assert "There is no audit round yet" in output
+    assert "No audit round has been opened yet" in output
