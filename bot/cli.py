@@ -48,6 +48,9 @@ app.add_typer(questionnaire_app, name="questionnaire")
 app.add_typer(partnerships_app, name="partnerships")
 app.add_typer(round_app, name="round")
 
+CONTACT_COLUMNS = ("partnership", "contact", "email", "telegram")
+STATUS_COLUMNS = ("partnership", "status", "answered", "last_activity", "by", "contacts")
+
 QuestionnaireOption = Annotated[
     Path | None,
     typer.Option("--questionnaire", help="Questionnaire YAML (default: the bundled 2018 audit)."),
@@ -141,14 +144,15 @@ def partnerships_list() -> None:
         if not contacts:
             say("no_partnerships")
             return
-        table = Table("Partnership", "Contact", "Email", "Telegram")
+        t = texts()
+        table = Table(*(t.string(f"cli.column.{name}") for name in CONTACT_COLUMNS))
         for c in contacts:
-            linked = (
-                "linked"
+            telegram_state = (
+                t.string("cli.linked")
                 if c.telegram_user_id
                 else (f"@{c.telegram_username}" if c.telegram_username else "")
             )
-            table.add_row(c.partnership, c.name, c.email, linked)
+            table.add_row(c.partnership, c.name, c.email, telegram_state)
         out.print(table)
 
     run(lambda: with_db(main))
@@ -204,7 +208,8 @@ def status() -> None:
         summary = await reports.summary_or_explain(config, db)
         t = texts()
         say("status_heading", deadline=summary.round.deadline, closed=not summary.round.is_open)
-        table = Table("Partnership", "Status", "Answered", "Last activity", "By", "Contacts")
+        table = Table(*(t.string(f"cli.column.{name}") for name in STATUS_COLUMNS))
+        moment = t.string("reports.format.datetime")
         for result in summary.partnerships:
             last = max(
                 (a for a in result.answers.values() if a.answered_at),
@@ -219,7 +224,7 @@ def status() -> None:
                 result.name,
                 label,
                 f"{result.answered}/{result.total}",
-                when.strftime("%d %b %H:%M") if when else "—",
+                when.strftime(moment) if when else "—",
                 (last.contact_name if last else None) or "—",
                 ", ".join(result.contacts),
             )

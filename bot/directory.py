@@ -7,6 +7,7 @@ import io
 import re
 from pathlib import Path
 
+from bot.texts import texts
 from storage.partnerships import ContactRow
 
 REQUIRED = ("partnership", "contact_name", "email")
@@ -20,14 +21,18 @@ class DirectoryError(ValueError):
     """A CSV problem, naming the line."""
 
 
+def _error(key: str, **context: object) -> DirectoryError:
+    return DirectoryError(texts().string(f"directory.{key}", **context))
+
+
 def read_directory(path: Path) -> list[ContactRow]:
     """Parse and validate the whole file; any bad row rejects the file."""
     try:
         text = path.read_text("utf-8-sig")
     except OSError as exc:
-        raise DirectoryError(f"{path} cannot be read ({exc.strerror}).") from None
+        raise _error("unreadable", file=path, reason=exc.strerror) from None
     except UnicodeDecodeError:
-        raise DirectoryError(f"{path} is not a UTF-8 CSV file; save it as CSV UTF-8.") from None
+        raise _error("not_utf8", file=path) from None
     return parse_directory(text, str(path))
 
 
@@ -36,47 +41,41 @@ def parse_directory(text: str, filename: str = "the file") -> list[ContactRow]:
     header = [name.strip().lower() for name in reader.fieldnames or []]
     missing = [name for name in REQUIRED if name not in header]
     if missing:
-        raise DirectoryError(
-            f"{filename}, line 1: the header needs the column(s) {', '.join(missing)}."
-        )
+        raise _error("missing_columns", file=filename, columns=", ".join(missing))
     reader.fieldnames = header
     rows: list[ContactRow] = []
     seen: dict[str, tuple[int, ContactRow]] = {}
     for record in reader:
         line = reader.line_num
         if None in record:
-            raise DirectoryError(f"{filename}, line {line}: has more columns than the header.")
+            raise _error("extra_columns", file=filename, line=line)
         values = {key: (value or "").strip() for key, value in record.items()}
         if not any(values.values()):
             continue
         row = _row(values, filename, line)
         key = row.email.lower()
         if key in seen and seen[key][1] != row:
-            raise DirectoryError(
-                f"{filename}, line {line}: {row.email} already appears on line {seen[key][0]} "
-                "with different details."
-            )
+            raise _error("duplicate", file=filename, line=line, email=row.email, first=seen[key][0])
         if key not in seen:
             seen[key] = (line, row)
             rows.append(row)
     if not rows:
-        raise DirectoryError(f"{filename} has no contacts in it.")
+        raise _error("empty", file=filename)
     return rows
 
 
 def _row(values: dict[str, str], filename: str, line: int) -> ContactRow:
-    where = f"{filename}, line {line}"
     for name in REQUIRED:
         if not values.get(name):
-            raise DirectoryError(f"{where}: {name} is empty.")
+            raise _error("blank", file=filename, line=line, column=name)
     for name in ("partnership", "contact_name"):
         if len(values[name]) > MAX_NAME:
-            raise DirectoryError(f"{where}: {name} is longer than {MAX_NAME} characters.")
+            raise _error("too_long", file=filename, line=line, column=name, limit=MAX_NAME)
     if not _EMAIL.match(values["email"]):
-        raise DirectoryError(f"{where}: '{values['email']}' is not an email address.")
+        raise _error("bad_email", file=filename, line=line, value=values["email"])
     username = values.get("telegram_username", "").removeprefix("@") or None
     if username is not None and not _USERNAME.match(username):
-        raise DirectoryError(f"{where}: '{username}' is not a Telegram username.")
+        raise _error("bad_username", file=filename, line=line, value=username)
     return ContactRow(
         partnership=values["partnership"],
         name=values["contact_name"],

@@ -18,6 +18,7 @@ HELPERS = {
     "_t": "telegram.cli.",
     "_s": "reports.cli.",
     "_say": "reminders.cli.",
+    "_error": "directory.",
     "string": "",
 }
 CALL = re.compile(r"\b(" + "|".join(HELPERS) + r')\("([a-z_.]+)"')

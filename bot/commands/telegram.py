@@ -152,5 +152,10 @@ def register(app: typer.Typer) -> None:
                 ),
                 markup=False,
             )
-        expires = links[0][0].expires_at.strftime("%d %B %Y")
+        zone = settings().zone
+        expires = (
+            links[0][0]
+            .expires_at.astimezone(zone)
+            .strftime(texts().string("reports.format.datetime"))
+        )
         out.print(_t("invite_footer", count=len(links), expires=expires), markup=False)
