@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from bot.texts import texts
@@ -54,7 +55,7 @@ def parse_directory(text: str, filename: str = "the file") -> list[ContactRow]:
             continue
         row = _row(values, filename, line)
         key = row.email.lower()
-        if key in seen and seen[key][1] != row:
+        if key in seen and not _same_person(seen[key][1], row):
             raise _error("duplicate", file=filename, line=line, email=row.email, first=seen[key][0])
         if key not in seen:
             seen[key] = (line, row)
@@ -82,3 +83,8 @@ def _row(values: dict[str, str], filename: str, line: int) -> ContactRow:
         email=values["email"],
         telegram_username=username,
     )
+
+
+def _same_person(first: ContactRow, again: ContactRow) -> bool:
+    """Repeated rows are fine when only the email's letter case differs."""
+    return first == replace(again, email=first.email)

@@ -174,6 +174,10 @@ def parse_questionnaire(source: str, filename: str = "<questionnaire>") -> Quest
     try:
         node = yaml.compose(source, Loader=yaml.SafeLoader)
         data = None if node is None else _to_python(node, (), lines)
+    except _DuplicateKey as exc:
+        raise QuestionnaireError(
+            f"{filename}, line {exc.line}: '{exc.key}' is given twice in the same entry."
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"line {mark.line + 1}" if mark else "somewhere"
@@ -229,6 +233,11 @@ def _describe(error: Any) -> str:
     return str(error["msg"]).rstrip(".").lower()
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: str, line: int) -> None:
+        self.key, self.line = key, line
+
+
 def _to_python(node: yaml.Node, loc: tuple[Any, ...], lines: dict[tuple[Any, ...], int]) -> Any:
     """Build plain data from a YAML node tree, noting the line of every value."""
     lines[loc] = node.start_mark.line + 1
@@ -236,6 +245,8 @@ def _to_python(node: yaml.Node, loc: tuple[Any, ...], lines: dict[tuple[Any, ...
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = key_node.value
+            if key in result:
+                raise _DuplicateKey(key, key_node.start_mark.line + 1)
             result[key] = _to_python(value_node, (*loc, key), lines)
         return result
     if isinstance(node, yaml.SequenceNode):

@@ -784,3 +784,11 @@ def test_back_onto_the_resume_point_does_not_ask_it_twice(conv: Conversation) ->
     conv.send(ev.Choose("s1.alternative_settings", "no"))
     d = conv.send(ev.Next("s1.alternative_settings"))
     assert d.effects == (fx.Ask("s1.attendance", 6, Answer("yes")),)
+
+
+def test_batch_entry_with_nothing_in_it_is_refused_and_writes_nothing(conv: Conversation) -> None:
+    decision = conv.send(ev.Batch((ev.BatchEntry("s1.address", None, None),)))
+    assert decision.changes == ()
+    [result] = decision.effects
+    assert isinstance(result, fx.BatchResult)
+    assert result.rejected == (fx.Rejected(fx.Reason.EMPTY, "s1.address"),)

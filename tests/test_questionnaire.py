@@ -431,3 +431,12 @@ def test_questionnaires_are_hashable_values() -> None:
     data: dict[str, Any] = yaml.safe_load(VALID)
     data["title"] = "Other"
     assert parse_questionnaire(yaml.safe_dump(data)) != a
+
+
+def test_a_key_given_twice_names_its_line() -> None:
+    source = (
+        "title: T\nsections:\n  - id: a\n    heading: H\n    items:\n"
+        "      - id: a.x\n        kind: tick\n        text: One\n        text: Two\n"
+    )
+    with pytest.raises(QuestionnaireError, match=r"f\.yaml, line 9: 'text' is given twice"):
+        parse_questionnaire(source, "f.yaml")

@@ -618,3 +618,10 @@ async def test_a_new_round_after_closing(seeded: Seeded) -> None:
         latest = await rounds.latest_round(conn)
     assert latest == opened.round
     assert await _count(seeded.db, "questionnaires") == 1
+
+
+def test_rows_differing_only_in_email_case_are_one_contact() -> None:
+    rows = parse_directory(
+        "partnership,contact_name,email\nWest,Wendy,Wendy@West.example\nWest,Wendy,wendy@west.example\n"
+    )
+    assert len(rows) == 1

@@ -305,6 +305,9 @@ class _Turn:
             note = entry.note.strip() if entry.note is not None else None
             if item.kind.is_free_text and value == NOTHING_TO_ADD:
                 value = ""
+            if value is None and not note:
+                rejected.append(fx.Rejected(fx.Reason.EMPTY, entry.question_id))
+                continue
             if value is not None and not item.kind.is_free_text and value not in item.kind.choices:
                 rejected.append(fx.Rejected(fx.Reason.INVALID_CHOICE, entry.question_id))
                 continue
