@@ -20,7 +20,7 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from bot.channels.telegram import callback_codec
-from bot.config import Settings
+from bot.config import WORKING_DAYS, Settings
 from bot.flows import events as ev
 from bot.outbox import TELEGRAM, button, message_payload
 from bot.texts import texts
@@ -33,7 +33,6 @@ FLAG_KIND = "flag"
 MINUTES_PER_QUESTION = 0.5
 """For telling people how long the audit takes; most questions are a tick."""
 
-SNOOZE_PREFIX = callback_codec.SNOOZE_PREFIX
 CONTINUE_CALLBACK = callback_codec.encode(ev.Start())
 """The audit flow's Start event through the Telegram callback codec: "continue/start"."""
 
@@ -74,7 +73,7 @@ class Policy:
 
     def is_working_time(self, moment: datetime) -> bool:
         local = self.local(moment)
-        return local.weekday() < 5 and self.start <= local.time() < self.end
+        return local.weekday() < WORKING_DAYS and self.start <= local.time() < self.end
 
     def next_working_time(self, moment: datetime) -> datetime:
         """`moment` if it is in working hours, else the next working morning."""
@@ -82,9 +81,9 @@ class Policy:
             return moment
         local = self.local(moment)
         day = local.date()
-        if local.weekday() >= 5 or local.time() >= self.end:
+        if local.weekday() >= WORKING_DAYS or local.time() >= self.end:
             day += timedelta(days=1)
-        while day.weekday() >= 5:
+        while day.weekday() >= WORKING_DAYS:
             day += timedelta(days=1)
         return self.morning(day)
 

@@ -22,11 +22,11 @@ from bot.audit_service import AuditService, Outcome
 from bot.channels.telegram import callback_codec as codec
 from bot.channels.telegram import render
 from bot.channels.telegram.admin import AdminCommands
+from bot.channels.telegram.callback_codec import SNOOZE_PREFIX
 from bot.clock import Clock
 from bot.config import Settings
 from bot.flows import events as ev
 from bot.invites import Redeemed, redeem
-from bot.reminders import SNOOZE_PREFIX
 from bot.texts import texts
 from storage import Database, partnerships
 from storage.records import Contact
