@@ -18,6 +18,7 @@ from bot.flows import events as ev
 from bot.flows.audit import Context, FlowState, decide
 from bot.questionnaire import Questionnaire
 from bot.questionnaire_store import stored_questionnaire
+from bot.texts import texts
 from storage import Database, conversations, partnerships, responses, rounds, updates
 from storage.records import Answer, Contact, Round, Status
 
@@ -75,6 +76,9 @@ class AuditService:
                 answers=answers,
                 submitted=response.status is Status.SUBMITTED,
                 round_open=current.is_open,
+                contact_id=contact.id,
+                now=now,
+                vocabulary=texts().vocabulary,
             )
             decision = decide(ctx, state, event)
             if decision.changes:

@@ -175,15 +175,25 @@ class OutboxWorker:
     monotonic: Callable[[], float] = time.monotonic
     _last_sent: dict[tuple[str, str], float] = field(default_factory=dict, init=False)
     _chat_locks: dict[tuple[str, str], asyncio.Lock] = field(default_factory=dict, init=False)
+    _stopping: bool = field(default=False, init=False)
+
+    def stop(self) -> None:
+        """Send nothing more: a send under way finishes, the rest wait for the next start."""
+        self._stopping = True
 
     async def run_once(self) -> DrainResult:
-        """Deliver every row due now (in batches), then return what happened."""
+        """Deliver every row due now (in batches), then return what happened.
+
+        On `stop` (or cancellation) the rows claimed but not sent are released, so they are
+        due at once at the next start and are never failed for it.
+        """
         result = DrainResult()
-        while True:
+        while not self._stopping:
             now = self.clock()
+            lease_until = now + self.lease
             async with self.db.transaction() as conn:
                 rows = await outbox.claim_due(
-                    conn, now, now + self.lease, self.batch, tuple(self.deliverers)
+                    conn, now, lease_until, self.batch, tuple(self.deliverers)
                 )
             if not rows:
                 return result
@@ -191,23 +201,37 @@ class OutboxWorker:
             for row in rows:
                 groups.setdefault((row.channel, row.recipient), []).append(row)
             gate = asyncio.Semaphore(self.concurrency)
+            done: set[int] = set()
 
-            async def send_group(group: list[OutboxRow], gate: asyncio.Semaphore = gate) -> None:
+            async def send_group(
+                group: list[OutboxRow], gate: asyncio.Semaphore = gate, done: set[int] = done
+            ) -> None:
                 async with gate:
                     for row in group:
-                        await self._send(row, result)
+                        if await self._send(row, result):
+                            done.add(row.id)
 
-            await asyncio.gather(*(send_group(g) for g in groups.values()))
+            try:
+                await asyncio.gather(*(send_group(g) for g in groups.values()))
+            finally:
+                left = [row.id for row in rows if row.id not in done]
+                if left:
+                    async with self.db.transaction() as conn:
+                        await outbox.release(conn, left, lease_until)
+        return result
 
-    async def _send(self, row: OutboxRow, result: DrainResult) -> None:
+    async def _send(self, row: OutboxRow, result: DrainResult) -> bool:
+        """Send one row and record the outcome; False if stopping left it unsent."""
         key = (row.channel, row.recipient)
         lock = self._chat_locks.setdefault(key, asyncio.Lock())
         async with lock:
             last = self._last_sent.get(key)
             if last is not None:
                 wait = last + self.chat_interval - self.monotonic()
-                if wait > 0:
+                if wait > 0 and not self._stopping:
                     await self.sleep(wait)
+            if self._stopping:
+                return False
             message = OutboxMessage(
                 id=row.id,
                 channel=row.channel,
@@ -241,6 +265,7 @@ class OutboxWorker:
                 result.sent += 1
             finally:
                 self._last_sent[key] = self.monotonic()
+            return True
 
     async def _retry_or_fail(self, row: OutboxRow, error: str, retry_after: float | None) -> bool:
         if row.attempts >= self.retry.max_attempts:

@@ -4,10 +4,13 @@ store is simply rebuilt at every start and a missed tick costs nothing but time.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
+from typing import Any
 
 from apscheduler.executors.asyncio import AsyncIOExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -18,19 +21,27 @@ from bot import la_summary
 from bot import reminders as policy_
 from bot.clock import Clock, system_clock
 from bot.config import Settings
+from bot.invites import BAD_ATTEMPT_WINDOW
 from bot.outbox import Deliverer, DrainResult, OutboxWorker
 from bot.questionnaire_store import stored_questionnaire
 from bot.texts import texts
-from storage import Database, outbox, partnerships, rounds
+from storage import Database, outbox, partnerships, rounds, updates
+from storage import invites as invite_store
 from storage import reminders as store
 
 log = logging.getLogger(__name__)
 
 TICK_JOB = "reminders.tick"
 DRAIN_JOB = "outbox.drain"
+PRUNE_JOB = "storage.prune"
 TICK_EVERY = timedelta(minutes=15)
 DRAIN_EVERY = timedelta(seconds=30)
+PRUNE_EVERY = timedelta(days=1)
+UPDATES_KEPT = timedelta(days=30)
+"""Telegram redelivers an update for at most 24 hours; a month is ample."""
 MISFIRE_GRACE = 3600
+STOP_GRACE = 5.0
+"""Seconds a stop waits for a send under way (Docker kills after 10)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +90,30 @@ async def tick(db: Database, settings: Settings, clock: Clock = system_clock) ->
     return TickResult(queued, flagged, current.id)
 
 
+@dataclass(frozen=True, slots=True)
+class PruneResult:
+    updates: int = 0
+    bad_attempts: int = 0
+
+
+async def prune(db: Database, clock: Clock = system_clock) -> PruneResult:
+    """Delete what is past its use: processed updates older than `UPDATES_KEPT`, and bad
+    invite attempts outside the rate-limit window (`invites.BAD_ATTEMPT_WINDOW`)."""
+    now = clock()
+    async with db.transaction() as conn:
+        result = PruneResult(
+            await updates.prune_processed(conn, now - UPDATES_KEPT),
+            await invite_store.prune_bad_attempts(conn, now - BAD_ATTEMPT_WINDOW),
+        )
+    log.info(
+        "pruned %d processed update(s) older than %d days and %d expired bad invite attempt(s)",
+        result.updates,
+        UPDATES_KEPT.days,
+        result.bad_attempts,
+    )
+    return result
+
+
 async def snooze_from_button(
     db: Database, settings: Settings, contact_id: int, data: str, now: datetime
 ) -> str | None:
@@ -116,6 +151,60 @@ def build_worker(
     return OutboxWorker(db, deliverers, clock, chat_interval=chat_interval)
 
 
+@dataclass
+class Schedule:
+    """The APScheduler instance, and what it takes to stop it without losing a message."""
+
+    scheduler: AsyncIOScheduler
+    db: Database
+    worker: OutboxWorker | None
+    stopping: bool = False
+    _running: set[asyncio.Task[Any]] = field(default_factory=set)
+
+    def start(self) -> None:
+        self.scheduler.start()
+
+    def get_jobs(self) -> list[Any]:
+        return list(self.scheduler.get_jobs())
+
+    async def stop(self, grace: float = STOP_GRACE) -> int:
+        """Start no job, let a send under way finish for up to `grace` seconds (then abandon
+        it), and leave what is unsent pending for the next start; returns how many are left.
+
+        APScheduler's own shutdown cancels running jobs and logs that as an error.
+        """
+        self.stopping = True
+        if self.worker is not None:
+            self.worker.stop()
+        if self.scheduler.running:
+            self.scheduler.pause()
+        await asyncio.sleep(0)  # a job submitted just now starts, and returns at once
+        if self._running:
+            await asyncio.wait(set(self._running), timeout=grace)
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)  # cancels what is still running
+        if self._running:  # cancelled jobs release their rows
+            await asyncio.wait(set(self._running), timeout=grace)
+        async with self.db.read() as conn:
+            left = await outbox.count_pending(conn)
+        log.info("stopping: %d message(s) left in the outbox for the next start", left)
+        return left
+
+    async def run_job(self, body: Callable[[], Awaitable[object]]) -> None:
+        """Run a job; our own stop cancelling it is no error."""
+        task = asyncio.current_task()
+        if self.stopping or task is None:
+            return
+        self._running.add(task)
+        try:
+            await body()
+        except asyncio.CancelledError:
+            if not self.stopping:
+                raise
+        finally:
+            self._running.discard(task)
+
+
 def build_scheduler(
     settings: Settings,
     db: Database,
@@ -124,13 +213,14 @@ def build_scheduler(
     *,
     tick_every: timedelta = TICK_EVERY,
     drain_every: timedelta = DRAIN_EVERY,
-) -> AsyncIOScheduler:
-    """The scheduler to `.start()` inside the running event loop (and `.shutdown()` at exit).
+) -> Schedule:
+    """The schedule to `.start()` inside the running event loop (and `await .stop()` at exit).
 
     Jobs: the reminder tick (then the LA summary slots, `la_summary.summary_tick`) every
     `tick_every` and once at start, each followed by a drain; a
-    drain of the outbox every `drain_every` (retries come due). With no deliverers only
-    the tick runs and the outbox waits for a process that can send.
+    drain of the outbox every `drain_every` (retries come due); `prune` daily and at
+    start. With no deliverers the drain does not run and the outbox waits for a process
+    that can send.
     """
     worker = build_worker(db, deliverers, clock) if deliverers else None
     scheduler = AsyncIOScheduler(
@@ -139,6 +229,7 @@ def build_scheduler(
         job_defaults={"coalesce": True, "misfire_grace_time": MISFIRE_GRACE, "max_instances": 1},
         timezone=settings.zone,
     )
+    schedule = Schedule(scheduler, db, worker)
 
     async def tick_then_drain() -> None:
         try:
@@ -147,6 +238,8 @@ def build_scheduler(
             log.exception("reminder tick failed; the next one will try again")
         if worker is not None:
             await _drain(worker)
+        if schedule.stopping:
+            return
         # reminders first: compiling the summary takes a moment, people should not wait
         try:
             queued = await la_summary.summary_tick(db, settings, clock)
@@ -158,24 +251,34 @@ def build_scheduler(
 
     started = datetime.now(settings.zone)
     scheduler.add_job(
-        tick_then_drain,
+        schedule.run_job,
         IntervalTrigger(seconds=tick_every.total_seconds(), timezone=settings.zone),
+        args=(tick_then_drain,),
         id=TICK_JOB,
         name="queue due reminders and LA summaries",
         next_run_time=started,
         replace_existing=True,
     )
+    scheduler.add_job(
+        schedule.run_job,
+        IntervalTrigger(seconds=PRUNE_EVERY.total_seconds(), timezone=settings.zone),
+        args=(partial(_prune, db, clock),),
+        id=PRUNE_JOB,
+        name="prune processed updates and bad invite attempts",
+        next_run_time=started,
+        replace_existing=True,
+    )
     if worker is not None:
         scheduler.add_job(
-            _drain,
+            schedule.run_job,
             IntervalTrigger(seconds=drain_every.total_seconds(), timezone=settings.zone),
-            args=(worker,),
+            args=(partial(_drain, worker),),
             id=DRAIN_JOB,
             name="deliver the outbox",
             next_run_time=started + drain_every,
             replace_existing=True,
         )
-    return scheduler
+    return schedule
 
 
 async def _drain(worker: OutboxWorker) -> DrainResult:
@@ -184,3 +287,10 @@ async def _drain(worker: OutboxWorker) -> DrainResult:
     except Exception:
         log.exception("outbox drain failed; the next one will try again")
         return DrainResult()
+
+
+async def _prune(db: Database, clock: Clock) -> None:
+    try:
+        await prune(db, clock)
+    except Exception:
+        log.exception("pruning failed; tomorrow's run will try again")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from typing import Any
 
@@ -54,6 +54,19 @@ class Texts:
         if key not in self._compiled:
             self._compiled[key] = self._plain.from_string(node)
         return self._compiled[key].render(**context)
+
+    @cached_property
+    def vocabulary(self) -> dict[str, dict[str, list[str]]]:
+        """What people may type for each choice, by kind: the `typed` words and the label."""
+        words: dict[str, dict[str, list[str]]] = self.strings["typed"]
+        return {
+            kind.value: {
+                value: [*words.get(kind.value, {}).get(value, []), self.choice_label(kind, value)]
+                for value in kind.choices
+            }
+            for kind in Kind
+            if not kind.is_free_text
+        }
 
     def choice_label(self, kind: Kind, value: str) -> str:
         return self.string(f"choice.{kind.value}.{value}")

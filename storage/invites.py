@@ -91,3 +91,11 @@ async def bad_attempts_since(
     ) as cur:
         row = await cur.fetchone()
     return int(row[0]) if row else 0
+
+
+async def prune_bad_attempts(conn: aiosqlite.Connection, since: datetime) -> int:
+    """Delete the attempts that `bad_attempts_since(since)` no longer counts."""
+    cur = await conn.execute(
+        "DELETE FROM bad_invite_attempts WHERE attempted_at <= ?", (ts(since),)
+    )
+    return cur.rowcount

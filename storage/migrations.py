@@ -142,4 +142,11 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (round_id, partnership_id)
     ) WITHOUT ROWID;
     """,
+    """
+    -- 4: a note keeps its own author: changing the answer does not make the changer the
+    -- author of a colleague's note, and adding a note does not take over the answer.
+    ALTER TABLE answers ADD COLUMN note_contact_id INTEGER REFERENCES contacts(id);
+    ALTER TABLE answers ADD COLUMN note_at TEXT;
+    UPDATE answers SET note_contact_id = contact_id, note_at = answered_at WHERE note IS NOT NULL;
+    """,
 )

@@ -131,6 +131,26 @@ async def claim_due(
     return sorted(rows, key=lambda r: (r.next_attempt_at, r.id))
 
 
+async def release(conn: aiosqlite.Connection, row_ids: list[int], lease_until: datetime) -> int:
+    """Hand back leased rows that were not sent (a stop): due again at once, and the
+    abandoned try does not count. Only our own lease is released, never a newer one."""
+    if not row_ids:
+        return 0
+    marks = ",".join("?" * len(row_ids))
+    cur = await conn.execute(
+        "UPDATE outbox SET lease_until = NULL, attempts = max(attempts - 1, 0)"  # noqa: S608
+        f" WHERE id IN ({marks}) AND status = 'pending' AND lease_until = ?",
+        (*row_ids, ts(lease_until)),
+    )
+    return cur.rowcount
+
+
+async def count_pending(conn: aiosqlite.Connection) -> int:
+    async with conn.execute("SELECT count(*) FROM outbox WHERE status = 'pending'") as cur:
+        row = await cur.fetchone()
+    return int(row[0]) if row else 0
+
+
 async def mark_sent(conn: aiosqlite.Connection, row_id: int, now: datetime) -> None:
     await conn.execute(
         "UPDATE outbox SET status = 'sent', sent_at = ?, lease_until = NULL, last_error = NULL"

@@ -68,6 +68,14 @@ class Answer:
     contact_name: str | None = None
     channel: str | None = None
     answered_at: datetime | None = None
+    note_contact_id: int | None = None
+    note_by: str | None = None
+    note_at: datetime | None = None
+
+    @property
+    def note_by_other(self) -> str | None:
+        """The note's author, when someone other than who gave the answer wrote it."""
+        return self.note_by if self.note_contact_id != self.contact_id else None
 
     @property
     def answered(self) -> bool:

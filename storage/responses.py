@@ -26,8 +26,17 @@ def _response(row: aiosqlite.Row) -> Response:
     )
 
 
+ANSWER_COLUMNS = (
+    "a.question_id, a.value, a.note, a.contact_id, c.name AS contact_name, a.channel,"
+    " a.answered_at, a.note_contact_id, n.name AS note_by, a.note_at"
+)
+ANSWER_JOINS = (
+    " LEFT JOIN contacts c ON c.id = a.contact_id LEFT JOIN contacts n ON n.id = a.note_contact_id"
+)
+"""Select an answer `a` with who gave it and who wrote its note, for `answer_from_row`."""
+
+
 def answer_from_row(row: aiosqlite.Row) -> Answer:
-    """An answer from a row with the answer's columns and the contact's name (contact_name)."""
     return Answer(
         value=row["value"],
         note=row["note"],
@@ -35,6 +44,9 @@ def answer_from_row(row: aiosqlite.Row) -> Answer:
         contact_name=row["contact_name"],
         channel=row["channel"],
         answered_at=parse_ts(row["answered_at"]),
+        note_contact_id=row["note_contact_id"],
+        note_by=row["note_by"],
+        note_at=parse_ts(row["note_at"]),
     )
 
 
@@ -67,9 +79,7 @@ async def responses_in_round(conn: aiosqlite.Connection, round_id: int) -> list[
 
 async def answers(conn: aiosqlite.Connection, response_id: int) -> dict[str, Answer]:
     async with conn.execute(
-        "SELECT a.question_id, a.value, a.note, a.contact_id, c.name AS contact_name,"
-        " a.channel, a.answered_at"
-        " FROM answers a LEFT JOIN contacts c ON c.id = a.contact_id WHERE a.response_id = ?",
+        f"SELECT {ANSWER_COLUMNS} FROM answers a {ANSWER_JOINS} WHERE a.response_id = ?",  # noqa: S608 - constants
         (response_id,),
     ) as cur:
         return {row["question_id"]: answer_from_row(row) for row in await cur.fetchall()}
@@ -83,7 +93,10 @@ async def apply_changes(
     channel: str,
     now: datetime,
 ) -> int:
-    """Record new answers and their history; returns how many were written."""
+    """Record new answers and their history; returns how many were written.
+
+    The answer and its note each keep their own author: whoever last changed that part.
+    """
     rows = [
         (response.id, c.question_id, c.value, c.note, contact_id, channel, ts(now)) for c in changes
     ]
@@ -91,10 +104,15 @@ async def apply_changes(
         return 0
     await conn.executemany(
         "INSERT INTO answers (response_id, question_id, value, note, contact_id, channel,"
-        " answered_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (response_id, question_id) DO UPDATE SET value = excluded.value,"
-        " note = excluded.note, contact_id = excluded.contact_id, channel = excluded.channel,"
-        " answered_at = excluded.answered_at",
+        " answered_at, note_contact_id, note_at)"
+        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, iif(?4 IS NULL, NULL, ?5), iif(?4 IS NULL, NULL, ?7))"
+        " ON CONFLICT (response_id, question_id) DO UPDATE SET"
+        " contact_id = iif(value IS excluded.value, contact_id, excluded.contact_id),"
+        " channel = iif(value IS excluded.value, channel, excluded.channel),"
+        " answered_at = iif(value IS excluded.value, answered_at, excluded.answered_at),"
+        " note_contact_id = iif(note IS excluded.note, note_contact_id, excluded.note_contact_id),"
+        " note_at = iif(note IS excluded.note, note_at, excluded.note_at),"
+        " value = excluded.value, note = excluded.note",
         rows,
     )
     await conn.executemany(

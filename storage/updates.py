@@ -19,3 +19,9 @@ async def mark_processed(
         (channel, update_key, ts(now)),
     )
     return cur.rowcount == 1
+
+
+async def prune_processed(conn: aiosqlite.Connection, before: datetime) -> int:
+    """Forget updates handled before `before`; returns how many were forgotten."""
+    cur = await conn.execute("DELETE FROM processed_updates WHERE processed_at < ?", (ts(before),))
+    return cur.rowcount

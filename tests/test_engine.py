@@ -19,6 +19,7 @@ from bot.flows.audit import (
     unanswered,
 )
 from bot.questionnaire import Questionnaire
+from bot.texts import texts
 from storage.records import Answer, AnswerChange
 
 TOTAL = 44
@@ -43,7 +44,13 @@ class Conversation:
 
     @property
     def ctx(self) -> Context:
-        return Context(self.q, dict(self.answers), self.submitted, self.round_open)
+        return Context(
+            self.q,
+            dict(self.answers),
+            self.submitted,
+            self.round_open,
+            vocabulary=texts().vocabulary,
+        )
 
     def send(self, event: ev.Event) -> Decision:
         decision = decide(self.ctx, self.state, event)
@@ -156,7 +163,7 @@ def test_note_after_tick_is_saved_and_next_question_asked(conv: Conversation) ->
         fx.Recorded("s1.address", Answer("yes", "Held in the MIS")),
         fx.Ask("s1.telephone", 1, None),
     )
-    assert d.state == FlowState(Mode.ASKING, 1, True, None)
+    assert d.state == FlowState(Mode.ASKING, 1, True, None, previous="s1.address", noted=True)
     assert conv.answers["s1.address"] == Answer("yes", "Held in the MIS")
 
 
@@ -327,17 +334,29 @@ def test_statement_differs_then_note(conv: Conversation) -> None:
     assert d.effects[-1] == fx.Ask("s7.electronic_archive", 42, None)
 
 
-def test_typing_at_a_tick_question_saves_a_note_only(conv: Conversation) -> None:
+def test_unclear_text_at_a_tick_question_asks_which_was_meant(conv: Conversation) -> None:
     conv.send(ev.Start())
     d = conv.send(ev.Text("not sure, will check"))
+    assert d.changes == ()
+    assert d.effects == (fx.AskWhere("s1.address", "not sure, will check"),)
+    d = conv.send(ev.Text("the MIS has it"))  # more typing joins what is kept
+    assert d.effects == (fx.AskWhere("s1.address", "not sure, will check\nthe MIS has it"),)
+    d = conv.send(ev.Choose("s1.address", "yes"))
+    assert d.changes == (AnswerChange("s1.address", "yes", "not sure, will check\nthe MIS has it"),)
+    assert d.effects[-1] == fx.Ask("s1.telephone", 1, None)
+    assert d.state.held is None
+
+
+def test_kept_text_can_be_just_a_note(conv: Conversation) -> None:
+    conv.send(ev.Start())
+    conv.send(ev.Text("not sure, will check"))
+    d = conv.send(ev.Place("s1.address", ev.Use.NOTE))
     assert d.changes == (AnswerChange("s1.address", None, "not sure, will check"),)
     assert d.effects == (
-        fx.Recorded("s1.address", Answer(None, "not sure, will check")),
+        fx.Recorded("s1.address", Answer(None, "not sure, will check"), added=True),
         fx.Ask("s1.address", 0, Answer(None, "not sure, will check")),
     )
     assert "s1.address" in unanswered(conv.q, conv.answers)
-    d = conv.send(ev.Choose("s1.address", "yes"))
-    assert d.changes == (AnswerChange("s1.address", "yes", "not sure, will check"),)
 
 
 def test_last_question_leads_to_review_at_end(conv: Conversation) -> None:
@@ -423,13 +442,13 @@ def test_answering_an_old_question_resumes_where_the_user_was(conv: Conversation
     for qid in ("s1.address", "s1.telephone", "s1.electronic_contacts"):
         conv.send(ev.Choose(qid, "yes"))
         conv.send(ev.Next(qid))
-    assert conv.state == FlowState(Mode.ASKING, 3, True, None)
+    assert conv.state == FlowState(Mode.ASKING, 3, True, None, previous="s1.electronic_contacts")
     d = conv.send(ev.Choose("s1.address", "no"))  # a button on an old message
     assert d.changes == (AnswerChange("s1.address", "no", None),)
     assert d.effects[-1] == fx.OfferNote("s1.address", Answer("no"))
     d = conv.send(ev.Text("changed our minds"))
     assert d.effects[-1] == fx.Ask("s1.gp", 3, None)
-    assert conv.state == FlowState(Mode.ASKING, 3, True, None)
+    assert (conv.state.mode, conv.state.position, conv.state.then) == (Mode.ASKING, 3, None)
     assert conv.answers["s1.address"] == Answer("no", "changed our minds")
 
 
@@ -600,7 +619,7 @@ def test_pause_then_any_text_resumes_the_same_question(conv: Conversation) -> No
     conv.send(ev.Next("s1.address"))
     d = conv.send(ev.Pause())
     assert d.effects == (fx.Paused(),)
-    assert d.state == FlowState(Mode.PAUSED, 1, True, None)
+    assert d.state == FlowState(Mode.PAUSED, 1, True, None, previous="s1.address")
     d = conv.send(ev.Text("hi, I'm back"))
     assert d.changes == ()
     assert d.effects == (fx.Ask("s1.telephone", 1, None),)

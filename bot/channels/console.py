@@ -14,6 +14,7 @@ from bot.questionnaire import Kind, Questionnaire
 from bot.texts import Texts, texts
 
 CHANNEL = "console"
+_PROMPTS = fx.Ask | fx.OfferNote | fx.AskConfirm | fx.ShowReview | fx.AskWhere | fx.ConfirmChange
 _SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
 
 Reader = Callable[[str], str]
@@ -83,7 +84,7 @@ class ConsoleChat:
                     throwaway=self.throwaway,
                 )
             )
-            if isinstance(effect, fx.Ask | fx.OfferNote | fx.AskConfirm | fx.ShowReview):
+            if isinstance(effect, _PROMPTS):
                 kind = None
                 if isinstance(effect, fx.Ask | fx.OfferNote) and outcome.questionnaire:
                     kind = outcome.questionnaire.item(effect.question_id).kind
@@ -95,33 +96,25 @@ class ConsoleChat:
         if text.startswith("/"):
             return self.command(text)
         expecting = self.expecting.effect
-        if isinstance(expecting, fx.AskConfirm):
+        if isinstance(expecting, fx.AskConfirm | fx.ConfirmChange):
             word = text.lower()
-            if word in ("y", "yes"):
-                return ev.Confirm()
-            if word in ("n", "no"):
-                return ev.CancelSubmit()
-            self.write(self.texts.string("console.yes_or_no"))
-            return None
+            yes = word in ("y", "yes")
+            if not yes and word not in ("n", "no"):
+                self.write(self.texts.string("console.yes_or_no"))
+                return None
+            if isinstance(expecting, fx.AskConfirm):
+                return ev.Confirm() if yes else ev.CancelSubmit()
+            if yes:
+                return ev.Choose(expecting.question_id, expecting.value, confirmed=True)
+            return ev.Keep(expecting.question_id)
         if isinstance(expecting, fx.OfferNote):
             return ev.Text(text) if text else ev.Next(expecting.question_id)
-        if isinstance(expecting, fx.Ask) and self.expecting.kind is not None:
-            if not text:
-                return None
-            choice = self.choice(self.expecting.kind, text)
-            if choice is not None:
-                return ev.Choose(expecting.question_id, choice)
+        kind = self.expecting.kind
+        nothing = text.lower() == self.texts.string("console.nothing_word")
+        if isinstance(expecting, fx.Ask) and kind is not None and kind.is_free_text and nothing:
+            return ev.Choose(expecting.question_id, NOTHING_TO_ADD)
+        # typed choices ("no - only for pupils on roll") are read by the flow itself
         return ev.Text(text) if text else None
-
-    def choice(self, kind: Kind, text: str) -> str | None:
-        word = text.lower()
-        if kind.is_free_text:
-            return NOTHING_TO_ADD if word == self.texts.string("console.nothing_word") else None
-        for n, value in enumerate(kind.choices, start=1):
-            label = self.texts.choice_label(kind, value).lower()
-            if word in (value, label, str(n), value[0]):
-                return value
-        return None
 
     def command(self, text: str) -> ev.Event | None:
         name, _, argument = text[1:].partition(" ")

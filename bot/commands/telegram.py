@@ -85,12 +85,12 @@ def scheduler_plugin(config: Settings, clock: Clock = system_clock) -> Plugin:
     @asynccontextmanager
     async def running(app: TelegramApp, db: Database) -> AsyncIterator[None]:
         deliverers = {TELEGRAM: TelegramDeliverer(app.bot)}
-        scheduler = build_scheduler(config, db, deliverers, clock)
-        scheduler.start()
+        schedule = build_scheduler(config, db, deliverers, clock)
+        schedule.start()
         try:
             yield
         finally:
-            scheduler.shutdown(wait=False)
+            await schedule.stop()
 
     return running
 

@@ -22,6 +22,7 @@ class Reason(StrEnum):
     NOT_EXPECTED = "not_expected"
     STALE_BUTTON = "stale_button"
     ALREADY_SUBMITTED = "already_submitted"
+    NOTHING_HELD = "nothing_held"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,10 +34,31 @@ class Ask:
 
 @dataclass(frozen=True, slots=True)
 class Recorded:
-    """An answer or note was saved (committed before the channel shows this)."""
+    """An answer or note was saved (committed before the channel shows this). `added`: the
+    text went onto the note of a question the person had already left."""
 
     question_id: str
     answer: Answer
+    added: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AskWhere:
+    """Typed text could be an answer or a note: ask which, keeping the text until then.
+    `previous` is the question whose note it may continue."""
+
+    question_id: str
+    text: str
+    previous: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmChange:
+    """A colleague gave another answer since this person last saw the question."""
+
+    question_id: str
+    value: str
+    current: Answer
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +113,8 @@ class BatchResult:
 Effect = (
     Ask
     | Recorded
+    | AskWhere
+    | ConfirmChange
     | OfferNote
     | ShowReview
     | AskConfirm

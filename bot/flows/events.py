@@ -4,6 +4,8 @@ second tap on the same button can be recognised and ignored."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
 
 
 @dataclass(frozen=True, slots=True)
@@ -13,17 +15,34 @@ class Start:
 
 @dataclass(frozen=True, slots=True)
 class Choose:
-    """A button: a tick/statement value, or "nothing" for nothing to add."""
+    """A button: a tick/statement value, or "nothing" for nothing to add. `confirmed`: the
+    person has been told that a colleague gave another answer and still wants this one."""
 
     question_id: str
     value: str
+    confirmed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Text:
-    """Anything typed: an answer to a free-text question, or a note."""
+    """Anything typed: an answer, a note, or a typed choice ("no - only pupils on roll").
+    `sent_at` is when the person sent it, where the channel says (Telegram does)."""
 
     text: str
+    sent_at: datetime | None = None
+
+
+class Use(StrEnum):
+    NOTE = "note"
+    ANSWER = "answer"
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where the text the bot asked about goes: a note on `question_id`, or its answer."""
+
+    question_id: str
+    use: Use
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +50,13 @@ class Next:
     """Go on without (another) note; keeps the current answer."""
 
     question_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Keep:
+    """Keep the stored answer (a colleague's) rather than change it, and carry on."""
+
+    question_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +124,9 @@ Event = (
     Start
     | Choose
     | Text
+    | Place
     | Next
+    | Keep
     | Skip
     | Back
     | Jump

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+from datetime import UTC, datetime
+from typing import Any
 
+import pytest
 from telegram import Bot
+from telegram.request import HTTPXRequest
 
 from bot.channels.telegram.deliver import TelegramDeliverer
 from bot.config import Settings
-from bot.outbox import TELEGRAM
+from bot.outbox import TELEGRAM, enqueue_la, message_payload
 from bot.scheduler import DRAIN_JOB, TICK_JOB, build_scheduler
+from storage import Database, outbox
 from tests.conftest import Seeded
-from tests.scheduling.conftest import FlakyBotApi
+from tests.fake_bot_api import FakeBotApi
+from tests.scheduling.conftest import LA_CHAT, FlakyBotApi
 from tests.scheduling.test_round import at
 
 
@@ -34,10 +41,50 @@ async def test_the_scheduler_ticks_at_start_and_delivers(
                 break
             await asyncio.sleep(0.05)
     finally:
-        scheduler.shutdown(wait=False)
+        await scheduler.stop()
     assert sorted(r.chat_id for r in api.received) == [1001, 1002, 1003, 1004]
 
 
 async def test_without_deliverers_only_the_tick_runs(linked: Seeded, settings: Settings) -> None:
     scheduler = build_scheduler(settings, linked.db, None, linked.clock)
     assert [job.id for job in scheduler.get_jobs()] == [TICK_JOB]
+
+
+class HangingBotApi(FakeBotApi):
+    """Takes sends and answers none of them until released: a send that outlasts a stop."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = asyncio.Event()
+
+    async def _m_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
+        await self._notify()
+        await self.release.wait()
+        return await super()._m_sendMessage(params)
+
+
+async def test_a_stop_abandons_a_hanging_send_quietly(
+    db: Database, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    api = HangingBotApi()
+    await api.start()
+    request = HTTPXRequest(read_timeout=60, write_timeout=60)
+    bot = Bot(api.token, base_url=f"{api.url}/bot", request=request)
+    payloads = [message_payload(f"part {n}") for n in range(3)]
+    await enqueue_la(db, [LA_CHAT], "la_summary", "hang", payloads, datetime.now(UTC))
+    try:
+        async with bot:
+            schedule = build_scheduler(settings, db, {TELEGRAM: TelegramDeliverer(bot)})
+            schedule.start()
+            await api.wait_until(lambda: bool(api.requests("sendMessage")), 5)
+            assert await schedule.stop(grace=0.2) == 3
+    finally:
+        api.release.set()
+        await api.stop()
+
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert "stopping: 3 message(s) left in the outbox for the next start" in caplog.messages
+    async with db.read() as conn:
+        rows = await outbox.all_rows(conn)
+    assert [(r.status, r.lease_until, r.attempts) for r in rows] == [("pending", None, 0)] * 3

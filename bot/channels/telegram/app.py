@@ -24,6 +24,7 @@ from bot.audit_service import AuditService
 from bot.channels.telegram.admin import set_admin_menus
 from bot.channels.telegram.handlers import TelegramApp, TelegramChannel
 from bot.channels.telegram.logging_filter import install_token_filter, mask
+from bot.channels.telegram.ordering import ChatOrderedProcessor
 from bot.channels.telegram.rate_limiter import RetryingRateLimiter
 from bot.clock import Clock, system_clock
 from bot.config import Settings
@@ -73,7 +74,7 @@ def build_application(
         .base_url(base_url)
         .base_file_url(base_file_url)
         .rate_limiter(limiter)
-        .concurrent_updates(True)
+        .concurrent_updates(ChatOrderedProcessor())
         .build()
     )
     TelegramChannel(db, AuditService(db, clock), clock, settings).register(app)

@@ -2,6 +2,8 @@
 
 Format: ``a1|<op>|<question id>|<value>``, at most 64 bytes. Anything that does not decode
 exactly (old versions, forged or truncated data) is refused with `MalformedCallback`.
+Anyone can send any callback data, so decoding accepts ASCII only, matches whole strings
+(``$`` would let a trailing newline through) and raises nothing else.
 
 Reminders' snooze buttons have their own format, ``z1|<choice>|<round id>``
 (`encode_snooze`, `decode_snooze`): they are not audit flow events.
@@ -17,12 +19,17 @@ PREFIX = "a1"
 SNOOZE_PREFIX = "z1"
 MAX_BYTES = 64
 _SEP = "|"
-_QID = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,40}$")
-_VALUE = re.compile(r"^[a-z]{1,12}$")
+_QID = re.compile(r"[a-z0-9][a-z0-9_.-]{0,40}", re.ASCII)
+_VALUE = re.compile(r"[a-z]{1,12}", re.ASCII)
+# 18 digits fit SQLite's 64-bit integers; str.isdigit would take "²" and "٣"
+_SNOOZE = re.compile(rf"{SNOOZE_PREFIX}\|([a-z]{{1,12}})\|([0-9]{{1,18}})", re.ASCII)
 
 _ARGS: dict[str, str] = {
     # op: which parts it carries: "q" question id, "v" value
     "c": "qv",  # Choose
+    "o": "qv",  # Choose, confirmed over a colleague's answer
+    "p": "qv",  # Place the text the bot asked about: value "note" or "answer"
+    "k": "q",  # Keep (a colleague's answer)
     "n": "q",  # Next
     "s": "q",  # Skip
     "b": "q",  # Back
@@ -41,8 +48,12 @@ class MalformedCallback(ValueError):
 
 def encode(event: ev.Event) -> str:
     match event:
-        case ev.Choose(question_id, value):
-            parts = ["c", question_id, value]
+        case ev.Choose(question_id, value, confirmed):
+            parts = ["o" if confirmed else "c", question_id, value]
+        case ev.Place(question_id, use):
+            parts = ["p", question_id, use.value]
+        case ev.Keep(question_id):
+            parts = ["k", question_id]
         case ev.Next(question_id):
             parts = ["n", question_id or ""]
         case ev.Skip(question_id):
@@ -69,8 +80,8 @@ def encode(event: ev.Event) -> str:
 
 
 def decode(data: str | None) -> ev.Event:
-    if not data or len(data.encode()) > MAX_BYTES:
-        raise MalformedCallback("empty or too long")
+    if not isinstance(data, str) or not data or not data.isascii() or len(data) > MAX_BYTES:
+        raise MalformedCallback("empty, not ASCII or too long")
     prefix, *rest = data.split(_SEP)
     if prefix != PREFIX or not rest or rest[0] not in _ARGS:
         raise MalformedCallback("unknown prefix or operation")
@@ -79,13 +90,20 @@ def decode(data: str | None) -> ev.Event:
     if len(args) != len(wanted):
         raise MalformedCallback("wrong number of parts")
     qid = args[0] if wanted else ""
-    if wanted and not _QID.match(qid):
+    if wanted and not _QID.fullmatch(qid):
         raise MalformedCallback("bad question id")
-    if "v" in wanted and not _VALUE.match(args[1]):
+    if "v" in wanted and not _VALUE.fullmatch(args[1]):
         raise MalformedCallback("bad value")
     match op:
-        case "c":
-            return ev.Choose(qid, args[1])
+        case "c" | "o":
+            return ev.Choose(qid, args[1], confirmed=op == "o")
+        case "p":
+            try:
+                return ev.Place(qid, ev.Use(args[1]))
+            except ValueError:
+                raise MalformedCallback("bad use") from None
+        case "k":
+            return ev.Keep(qid)
         case "n":
             return ev.Next(qid)
         case "s":
@@ -112,9 +130,9 @@ def encode_snooze(round_id: int, choice: str) -> str:
 
 def decode_snooze(data: str | None) -> tuple[int, str] | None:
     """(round id, choice value) from a snooze button's data, or None if it is not one."""
-    if not data:
+    if not isinstance(data, str) or not data.isascii() or len(data) > MAX_BYTES:
         return None
-    parts = data.split(_SEP)
-    if len(parts) != 3 or parts[0] != SNOOZE_PREFIX or not parts[2].isdigit():
+    found = _SNOOZE.fullmatch(data)
+    if found is None:
         return None
-    return int(parts[2]), parts[1]
+    return int(found[2]), found[1]

@@ -1,13 +1,13 @@
 """Telegram updates -> audit events -> rendered messages.
 
-Updates are processed concurrently across chats; within one chat a lock keeps them in
-order, so a quick double tap cannot interleave two replies.
+Updates are processed concurrently across chats and one by one, in `update_id` order,
+within a chat (`ordering.ChatOrderedProcessor`), so nothing here needs a lock.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 
 CHANNEL = "telegram"
 QUIET_ERRORS = ("message is not modified", "query is too old", "query id is invalid")
+UNEDITABLE = ("message can't be edited", "message to edit not found")
+"""Edits Telegram refuses for good: the new content is sent as a new message instead."""
+REMEMBERED_CHATS = 10_000
 
 COMMANDS: dict[str, ev.Event] = {
     "review": ev.Review(),
@@ -74,9 +77,9 @@ class TelegramChannel:
         self.clock = clock
         self.settings = settings
         self.admin = AdminCommands(db, self.settings, clock)
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._questions: dict[int, InPlay] = {}
-        """Per chat, the last question message sent (cosmetic: lost on restart, that's fine)."""
+        self._questions: OrderedDict[int, InPlay] = OrderedDict()
+        """Per chat, the last question message sent, for the most recently active chats
+        (cosmetic: lost on restart or for a long-quiet chat, that's fine)."""
 
     def register(self, app: TelegramApp) -> None:
         app.add_handler(CallbackQueryHandler(self.on_callback))
@@ -84,49 +87,44 @@ class TelegramChannel:
         app.add_handler(MessageHandler(filters.UpdateType.MESSAGE, self.on_message))
         app.add_error_handler(self.on_error)
 
-    def lock(self, chat_id: int) -> asyncio.Lock:
-        return self._locks.setdefault(chat_id, asyncio.Lock())
-
     # -- updates ---------------------------------------------------------------------
 
     async def on_message(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message, chat, user = update.effective_message, update.effective_chat, update.effective_user
         if message is None or chat is None or user is None:
             return
+        text = message.text
+        command = _command(text, context.bot.username) if text is not None else None
         if chat.type != Chat.PRIVATE:
             # say so when someone addresses the bot; stay silent through group chatter
-            if message.text is not None and _command(message.text) is not None:
+            if command is not None:
                 await self.send(context, chat.id, render.sentence("telegram.private_only"))
             return
-        async with self.lock(chat.id):
-            text = message.text
-            if text is not None and _command(text) == "start":
-                await self.on_start(update, context, chat.id, user.id, text)
-                return
-            admin_command = _command(text) if text is not None else None
-            if admin_command is not None and await self.admin.handle(
-                context, chat.id, user.id, admin_command, message.date, self.send
-            ):
-                return
-            contact = await self.contact(user.id)
-            if contact is None:
-                await self.send(context, chat.id, render.not_linked())
-                return
-            if text is None:
-                await self.send(context, chat.id, render.sentence("telegram.not_text"))
-                return
-            command = _command(text)
-            if command == "help":
-                await self.send(context, chat.id, render.html("help"))
-                return
-            if command is not None and command not in COMMANDS:
-                await self.send(context, chat.id, render.sentence("telegram.unknown_command"))
-                return
-            event = COMMANDS[command] if command is not None else ev.Text(text)
-            outcome = await self.service.handle(
-                contact.id, CHANNEL, event, update_key=str(update.update_id)
-            )
-            await self.show(context, chat.id, outcome, self._questions.get(chat.id))
+        if text is not None and command == "start":
+            await self.on_start(update, context, chat.id, user.id, text)
+            return
+        if command is not None and await self.admin.handle(
+            context, chat.id, user.id, command, message.date, self.send
+        ):
+            return
+        contact = await self.contact(user.id)
+        if contact is None:
+            await self.send(context, chat.id, render.not_linked())
+            return
+        if text is None:
+            await self.send(context, chat.id, render.sentence("telegram.not_text"))
+            return
+        if command == "help":
+            await self.send(context, chat.id, render.html("help"))
+            return
+        if command not in COMMANDS and (command is not None or text.startswith("/")):
+            await self.send(context, chat.id, render.sentence("telegram.unknown_command"))
+            return
+        event = COMMANDS[command] if command is not None else ev.Text(text, message.date)
+        outcome = await self.service.handle(
+            contact.id, CHANNEL, event, update_key=str(update.update_id)
+        )
+        await self.show(context, chat.id, outcome, self._questions.get(chat.id))
 
     async def on_start(
         self,
@@ -147,7 +145,7 @@ class TelegramChannel:
             contact = redemption.contact
             fresh = redemption.result in (Redeemed.LINKED, Redeemed.DUPLICATE)
             if redemption.result in _INVITE_PROBLEMS:
-                problem = render.sentence(_INVITE_PROBLEMS[redemption.result])
+                problem = _INVITE_PROBLEMS[redemption.result]
                 contact = await self.contact(user_id)
         else:
             contact = await self.contact(user_id)
@@ -158,7 +156,7 @@ class TelegramChannel:
         if outcome.duplicate:
             return
         if problem:
-            await self.send(context, chat_id, problem)
+            await self.send(context, chat_id, render.sentence(problem))
         greeting = (
             render.welcome(contact, outcome.questionnaire, outcome.round)
             if fresh
@@ -198,28 +196,27 @@ class TelegramChannel:
         await self.answer(query, notice)
         if event is None or chat is None:
             return
-        async with self.lock(chat.id):
-            contact = await self.contact(query.from_user.id)
-            if contact is None:
-                await self.send(context, chat.id, render.not_linked())
-                return
-            outcome = await self.service.handle(
-                contact.id, CHANNEL, event, update_key=str(update.update_id)
-            )
-            assert query.message is not None
-            message_id = query.message.message_id
-            question_id = (
-                event.question_id
-                if isinstance(event, ev.Choose | ev.Next | ev.Skip | ev.Back)
-                else None
-            )
-            await self.show(
-                context,
-                chat.id,
-                outcome,
-                InPlay(message_id, question_id),
-                closes_confirm=isinstance(event, ev.Confirm | ev.CancelSubmit),
-            )
+        contact = await self.contact(query.from_user.id)
+        if contact is None:
+            await self.send(context, chat.id, render.not_linked())
+            return
+        outcome = await self.service.handle(
+            contact.id, CHANNEL, event, update_key=str(update.update_id)
+        )
+        assert query.message is not None
+        message_id = query.message.message_id
+        question_id = (
+            event.question_id
+            if isinstance(event, ev.Choose | ev.Next | ev.Skip | ev.Back)
+            else None
+        )
+        await self.show(
+            context,
+            chat.id,
+            outcome,
+            InPlay(message_id, question_id),
+            closes_prompt=isinstance(event, ev.Confirm | ev.CancelSubmit | ev.Place | ev.Keep),
+        )
 
     async def on_snooze(
         self,
@@ -230,33 +227,33 @@ class TelegramChannel:
     ) -> None:
         """A reminder's "Remind me tomorrow / next week": hold the reminders, say until when,
         and take the snooze buttons off that reminder (the other buttons stay)."""
-        async with self.lock(chat_id):
-            contact = await self.contact(query.from_user.id)
-            if contact is None:
-                await self.send(context, chat_id, render.not_linked())
-                return
-            reply = await scheduler.snooze_from_button(
-                self.db, self.settings, contact.id, query.data or "", self.clock()
+        contact = await self.contact(query.from_user.id)
+        if contact is None:
+            await self.send(context, chat_id, render.not_linked())
+            return
+        reply = await scheduler.snooze_from_button(
+            self.db, self.settings, contact.id, query.data or "", self.clock()
+        )
+        if reply is None:
+            log.warning("refused snooze data %r from user %s", query.data, contact.id)
+            reply = texts().string("telegram.bad_button")
+        await self.send(context, chat_id, escape(reply, quote=False))
+        message = query.message
+        markup = message.reply_markup if isinstance(message, Message) else None
+        if message is not None and markup is not None:
+            rows = [
+                [b for b in row if not str(b.callback_data or "").startswith(SNOOZE_PREFIX)]
+                for row in markup.inline_keyboard
+            ]
+            kept = [row for row in rows if row]
+            await self.quietly(
+                context.bot.edit_message_reply_markup(
+                    chat_id,
+                    message.message_id,
+                    reply_markup=InlineKeyboardMarkup(kept) if kept else None,
+                ),
+                also=UNEDITABLE,
             )
-            if reply is None:
-                log.warning("refused snooze data %r from user %s", query.data, contact.id)
-                reply = texts().string("telegram.bad_button")
-            await self.send(context, chat_id, escape(reply, quote=False))
-            message = query.message
-            markup = message.reply_markup if isinstance(message, Message) else None
-            if message is not None and markup is not None:
-                rows = [
-                    [b for b in row if not str(b.callback_data or "").startswith(SNOOZE_PREFIX)]
-                    for row in markup.inline_keyboard
-                ]
-                kept = [row for row in rows if row]
-                await self.quietly(
-                    context.bot.edit_message_reply_markup(
-                        chat_id,
-                        message.message_id,
-                        reply_markup=InlineKeyboardMarkup(kept) if kept else None,
-                    )
-                )
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log (the token is masked by the logging filter) and tell the user, once."""
@@ -281,7 +278,7 @@ class TelegramChannel:
         chat_id: int,
         outcome: Outcome,
         in_play: InPlay | None,
-        closes_confirm: bool = False,
+        closes_prompt: bool = False,
     ) -> None:
         if outcome.duplicate:
             return
@@ -292,7 +289,8 @@ class TelegramChannel:
             outcome.contact,
             outcome.round,
             in_play.question_id if in_play is not None else None,
-            closes_confirm=closes_confirm,
+            closes_prompt=closes_prompt,
+            zone=self.settings.zone,
         )
         if in_play is not None and plan.edit is not None:
             await self.edit(context, chat_id, in_play.message_id, plan.edit)
@@ -300,12 +298,19 @@ class TelegramChannel:
             await self.quietly(
                 context.bot.edit_message_reply_markup(
                     chat_id, in_play.message_id, reply_markup=None
-                )
+                ),
+                also=UNEDITABLE,
             )
         for message in plan.sends:
             sent = await self.send(context, chat_id, message.text, message.keyboard)
             if message.question_id is not None and sent is not None:
-                self._questions[chat_id] = InPlay(sent.message_id, message.question_id)
+                self.remember(chat_id, InPlay(sent.message_id, message.question_id))
+
+    def remember(self, chat_id: int, in_play: InPlay) -> None:
+        self._questions[chat_id] = in_play
+        self._questions.move_to_end(chat_id)
+        while len(self._questions) > REMEMBERED_CHATS:
+            self._questions.popitem(last=False)
 
     async def send(
         self,
@@ -330,15 +335,24 @@ class TelegramChannel:
         message_id: int,
         message: render.Message,
     ) -> None:
-        await self.quietly(
-            context.bot.edit_message_text(
-                message.text,
-                chat_id=chat_id,
-                message_id=message_id,
-                parse_mode=ParseMode.HTML,
-                reply_markup=message.keyboard,
+        """Edit a message; if Telegram will not (too old, deleted), send it anew instead."""
+        try:
+            await self.quietly(
+                context.bot.edit_message_text(
+                    message.text,
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=message.keyboard,
+                )
             )
-        )
+        except BadRequest as exc:
+            if not any(reason in str(exc).lower() for reason in UNEDITABLE):
+                raise
+            log.info("could not edit message %s (%s); sending it anew", message_id, exc)
+            sent = await self.send(context, chat_id, message.text, message.keyboard)
+            if message.question_id is not None and sent is not None:
+                self.remember(chat_id, InPlay(sent.message_id, message.question_id))
 
     async def answer(self, query: CallbackQuery, notice: str | None) -> None:
         """Stop the button's spinner; if Telegram cannot be told, the tap still counts."""
@@ -347,18 +361,22 @@ class TelegramChannel:
         except TelegramError as exc:
             log.warning("could not answer a callback query: %s", exc)
 
-    async def quietly(self, request: Any) -> None:
+    async def quietly(self, request: Any, also: tuple[str, ...] = ()) -> None:
         """Run a request whose normal failures (not modified, too old) mean nothing."""
         try:
             await request
         except BadRequest as exc:
-            if not any(quiet in str(exc).lower() for quiet in QUIET_ERRORS):
+            if not any(quiet in str(exc).lower() for quiet in (*QUIET_ERRORS, *also)):
                 raise
             log.debug("ignored: %s", exc)
 
 
-def _command(text: str) -> str | None:
-    """`/review@AuditBot args` -> 'review'; None when the text is not a command."""
+def _command(text: str, me: str | None) -> str | None:
+    """`/review@AuditBot args` -> 'review'; None when the text is not a command, or is a
+    command for another bot (`/review@OtherBot`)."""
     if not text.startswith("/"):
         return None
-    return text.split(maxsplit=1)[0][1:].split("@", 1)[0].lower()
+    name, _, bot = text.split(maxsplit=1)[0][1:].partition("@")
+    if bot and (me is None or bot.lower() != me.lower()):
+        return None
+    return name.lower()

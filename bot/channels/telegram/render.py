@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 from html import escape, unescape
 from typing import Any
 
@@ -81,19 +82,33 @@ def plan(
     contact: Contact,
     round_: Round | None,
     in_play: str | None,
-    closes_confirm: bool = False,
+    closes_prompt: bool = False,
+    zone: tzinfo = UTC,
 ) -> Plan:
-    """What to show for `effects`; `in_play` is the question id of the message acted on."""
+    """What to show for `effects`; `in_play` is the question id of the message acted on,
+    `closes_prompt` says that message was a one-off question (submit? where does it go?)
+    whose buttons are used up."""
     result = Plan()
     moved_on = False
     for effect in effects:
         match effect:
-            case fx.Recorded(qid, answer) if questionnaire is not None:
+            case fx.Recorded(qid, answer, added) if questionnaire is not None:
                 shown = answered(questionnaire, qid, answer)
                 if qid == in_play:
                     result.edit = shown
                 else:
-                    result.sends.append(Message(sentence("telegram.saved") + "\n" + shown.text))
+                    number = (questionnaire.position(qid) or 0) + 1
+                    lead = (
+                        sentence("telegram.note_added", number=number)
+                        if added
+                        else sentence("telegram.saved")
+                    )
+                    result.sends.append(Message(lead + "\n" + shown.text))
+            case fx.AskWhere() if questionnaire is not None:
+                moved_on = True
+                result.sends.append(ask_where(questionnaire, effect))
+            case fx.ConfirmChange() if questionnaire is not None:
+                result.sends.append(confirm_change(questionnaire, effect, zone))
             case fx.OfferNote(qid, answer) if questionnaire is not None:
                 offer = offer_note(questionnaire, qid, answer)
                 if qid == in_play:
@@ -132,7 +147,7 @@ def plan(
                 pass
     if moved_on and result.edit is None and in_play is not None and questionnaire is not None:
         result.edit = answered(questionnaire, in_play, answers.get(in_play))
-    if closes_confirm and any(isinstance(e, fx.Submitted | fx.ShowReview) for e in effects):
+    if closes_prompt:
         result.drop_buttons = True
     return result
 
@@ -200,6 +215,56 @@ def offer_note(questionnaire: Questionnaire, qid: str, answer: Answer) -> Messag
     return Message(
         html("offer_note", answer=answer, **ctx), InlineKeyboardMarkup(rows), question_id=qid
     )
+
+
+def ask_where(questionnaire: Questionnaire, effect: fx.AskWhere) -> Message:
+    """Typed text that may be an answer or a note: the person says which with a button."""
+    position = questionnaire.position(effect.question_id)
+    assert position is not None
+    item = questionnaire.items[position]
+    previous = questionnaire.position(effect.previous) if effect.previous else None
+    rows: list[list[InlineKeyboardButton]] = []
+    if item.kind.is_free_text:
+        label = string("it_answers", number=position + 1)
+        rows.append([button(label, ev.Place(item.id, ev.Use.ANSWER))])
+    else:
+        rows.append([_choice_button(item, value, None) for value in item.kind.choices])
+    if effect.previous is not None and previous is not None:
+        label = string("add_to_note", number=previous + 1)
+        rows.append([button(label, ev.Place(effect.previous, ev.Use.NOTE))])
+    if not item.kind.is_free_text:
+        rows.append([button(string("just_a_note"), ev.Place(item.id, ev.Use.NOTE))])
+    text = html(
+        "ask_where",
+        text=effect.text,
+        previous=None if previous is None else previous + 1,
+        **_item_context(questionnaire, position),
+    )
+    return Message(text, InlineKeyboardMarkup(rows), question_id=item.id)
+
+
+def confirm_change(
+    questionnaire: Questionnaire, effect: fx.ConfirmChange, zone: tzinfo = UTC
+) -> Message:
+    """A colleague answered differently since this person saw the question: change it?"""
+    position = questionnaire.position(effect.question_id)
+    assert position is not None
+    item = questionnaire.items[position]
+    label = texts().choice_label(item.kind, effect.value)
+    theirs = effect.current.contact_name or string("colleague")
+    rows = [
+        [button(string("change_to", label=label), ev.Choose(item.id, effect.value, True))],
+        [button(string("keep_theirs", name=theirs), ev.Keep(item.id))],
+    ]
+    text = html(
+        "confirm_change",
+        answer=effect.current,
+        label=label,
+        name=theirs,
+        when=effect.current.answered_at.astimezone(zone) if effect.current.answered_at else None,
+        **_item_context(questionnaire, position),
+    )
+    return Message(text, InlineKeyboardMarkup(rows))
 
 
 def review(questionnaire: Questionnaire, effect: fx.ShowReview) -> list[Message]:
@@ -279,5 +344,6 @@ def welcome(contact: Contact, questionnaire: Questionnaire | None, round_: Round
     )
 
 
-def not_linked(reason: str | None = None) -> str:
-    return html("not_linked", reason=reason)
+def not_linked(reason_key: str | None = None) -> str:
+    """Tell someone without a linked contact how to get an invite (and why theirs failed)."""
+    return html("not_linked", reason=texts().string(reason_key) if reason_key else None)

@@ -1,0 +1,260 @@
+"""The engine reads typed text the way a person meant it: typed choices, notes sent in
+several messages, text sent before a question was shown, and colleagues' answers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.flows import effects as fx
+from bot.flows import events as ev
+from bot.flows.audit import Context, Decision, FlowState, Mode, decide
+from bot.questionnaire import Questionnaire
+from bot.texts import texts
+from storage.records import Answer, AnswerChange
+
+T0 = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+ME, SAM = 7, 8
+
+
+class Person:
+    """One contact talking to the engine at moments the test chooses."""
+
+    def __init__(self, q: Questionnaire, contact_id: int = ME) -> None:
+        self.q = q
+        self.contact_id = contact_id
+        self.answers: dict[str, Answer] = {}
+        self.state = FlowState()
+        self.now = T0
+
+    def send(self, event: ev.Event, after: float = 0) -> Decision:
+        self.now += timedelta(seconds=after)
+        ctx = Context(
+            self.q,
+            dict(self.answers),
+            False,
+            contact_id=self.contact_id,
+            now=self.now,
+            vocabulary=texts().vocabulary,
+        )
+        decision = decide(ctx, self.state, event)
+        for change in decision.changes:
+            self.answers[change.question_id] = Answer(
+                change.value, change.note, contact_id=self.contact_id, answered_at=self.now
+            )
+        self.state = decision.state
+        return decision
+
+    def go(self, question_id: str) -> None:
+        """Be at this question as if answering in order (not from the review)."""
+        position = self.q.position(question_id)
+        assert position is not None
+        self.state = FlowState(Mode.ASKING, position, True, asked_at=self.now)
+
+    def typed(self, text: str, after: float = 5, sent_before: float | None = None) -> Decision:
+        """Text that arrives `after` seconds on; sent `sent_before` seconds before arriving."""
+        self.now += timedelta(seconds=after)
+        sent = self.now - timedelta(seconds=sent_before or 0)
+        return self.send(ev.Text(text, sent_at=sent))
+
+
+@pytest.fixture
+def lead(questionnaire: Questionnaire) -> Person:
+    person = Person(questionnaire)
+    person.send(ev.Start())
+    return person
+
+
+@pytest.mark.parametrize(
+    ("typed", "value", "note"),
+    [
+        ("yes", "yes", None),
+        ("Y", "yes", None),
+        ("YES.", "yes", None),
+        ("no", "no", None),
+        ("N", "no", None),
+        ("no - only for pupils on roll", "no", "only for pupils on roll"),
+        ("No, only for pupils on roll", "no", "only for pupils on roll"),
+        ("yes: held on the referral form", "yes", "held on the referral form"),
+        ("Yes\nheld on the referral form", "yes", "held on the referral form"),
+    ],
+)
+def test_typed_yes_or_no_answers_a_tick_question(
+    lead: Person, typed: str, value: str, note: str | None
+) -> None:
+    d = lead.typed(typed)
+    assert d.changes == (AnswerChange("s1.address", value, note),)
+    if note is None:  # as after a tap: the note offer
+        assert d.effects[-1] == fx.OfferNote("s1.address", Answer(value))
+    else:  # answer and note in one message: on to the next question
+        assert d.effects[-1] == fx.Ask("s1.telephone", 1, None)
+
+
+@pytest.mark.parametrize(
+    ("typed", "value", "note"),
+    [
+        ("true", "true", None),
+        ("True for us", "true", None),
+        ("differs", "differs", None),
+        ("Differs - we keep them ten years", "differs", "we keep them ten years"),
+        ("our practice differs: ten years", "differs", "ten years"),
+    ],
+)
+def test_typed_true_or_differs_answers_a_statement(
+    lead: Person, typed: str, value: str, note: str | None
+) -> None:
+    qid = "s7.paper_seven_years"
+    lead.send(ev.Jump(qid))
+    d = lead.typed(typed)
+    assert d.changes == (AnswerChange(qid, value, note),)
+
+
+@pytest.mark.parametrize("typed", ["No one checks it", "n/a", "maybe", "not sure, will check"])
+def test_unclear_text_on_a_tick_question_is_never_saved_as_a_note(lead: Person, typed: str) -> None:
+    d = lead.typed(typed)
+    assert d.changes == ()
+    assert d.effects == (fx.AskWhere("s1.address", typed),)
+    d = lead.send(ev.Choose("s1.address", "no"))
+    assert d.changes == (AnswerChange("s1.address", "no", typed),)
+
+
+def test_a_note_in_two_messages_sent_together_stays_on_its_question(lead: Person) -> None:
+    lead.send(ev.Choose("s1.address", "yes"))
+    lead.typed("We keep behaviour records on the MIS,", after=8)
+    assert lead.state.position == 1
+    # the second part was sent before the next question went out
+    d = lead.typed("and successes go in the termly report.", after=1, sent_before=2)
+    assert d.changes == (
+        AnswerChange(
+            "s1.address",
+            "yes",
+            "We keep behaviour records on the MIS,\nand successes go in the termly report.",
+        ),
+    )
+    assert [(type(e), e.added) for e in d.effects if isinstance(e, fx.Recorded)] == [
+        (fx.Recorded, True)
+    ]
+    assert lead.state.position == 1
+
+
+def test_more_text_soon_after_a_note_asks_where_it_goes(lead: Person) -> None:
+    qid = "s1.other"  # free text, after the tick questions of section 1
+    before = lead.q.items[lead.q.position(qid) - 1].id  # type: ignore[operator]
+    lead.go(before)
+    lead.send(ev.Choose(before, "yes"))
+    lead.typed("Held by the admin team,")
+    d = lead.typed("and by the SENCo.", after=6)
+    assert d.changes == ()
+    assert d.effects == (fx.AskWhere(qid, "and by the SENCo.", before),)
+    d = lead.send(ev.Place(before, ev.Use.NOTE))
+    assert lead.answers[before].note == "Held by the admin team,\nand by the SENCo."
+    assert lead.answers.get(qid) is None
+    assert lead.state.position == lead.q.position(qid)
+    # the same choice, the other way: it was the answer after all
+    lead.typed("more")
+    lead.send(ev.Place(qid, ev.Use.ANSWER))
+    assert lead.answers[qid].value == "more"
+
+
+def test_text_well_after_a_note_answers_the_free_text_question(lead: Person) -> None:
+    qid = "s1.other"
+    before = lead.q.items[lead.q.position(qid) - 1].id  # type: ignore[operator]
+    lead.go(before)
+    lead.send(ev.Choose(before, "yes"))
+    lead.typed("Held by the admin team.")
+    d = lead.typed("Nothing else.", after=120)
+    assert d.changes == (AnswerChange(qid, "Nothing else.", None),)
+
+
+def test_unclear_text_after_a_note_offers_that_note_too(lead: Person) -> None:
+    lead.send(ev.Choose("s1.address", "yes"))
+    lead.typed("On the MIS,")
+    d = lead.typed("and the paper file.", after=4)
+    assert d.effects == (fx.AskWhere("s1.telephone", "and the paper file.", "s1.address"),)
+    lead.send(ev.Place("s1.address", ev.Use.NOTE))
+    assert lead.answers["s1.address"].note == "On the MIS,\nand the paper file."
+    assert lead.answers.get("s1.telephone") is None
+
+
+def test_text_typed_before_a_tapped_question_moved_on_is_not_its_answer(lead: Person) -> None:
+    lead.send(ev.Choose("s1.address", "yes"))
+    lead.send(ev.Next("s1.address"), after=3)
+    d = lead.typed("yes", after=1, sent_before=2)  # typed before question 2 was shown
+    assert d.changes == ()
+    assert d.effects == (fx.AskWhere("s1.telephone", "yes"),)
+
+
+def test_kept_text_is_dropped_when_the_person_moves_on(lead: Person) -> None:
+    lead.typed("hmm")
+    lead.send(ev.Skip("s1.address"))
+    assert lead.state.held is None
+    assert lead.answers == {}
+
+
+@pytest.mark.parametrize("typed", ["\u200b", "\ufeff\u200e", "\x00", " \u2060\u200f ", "\u202e"])
+def test_invisible_text_is_not_an_answer(lead: Person, typed: str) -> None:
+    lead.send(ev.Jump("s1.other"))
+    d = lead.typed(typed)
+    assert d.effects == (fx.Rejected(fx.Reason.EMPTY),)
+    assert d.changes == ()
+
+
+def test_nul_characters_are_removed_from_answers(lead: Person) -> None:
+    lead.send(ev.Jump("s1.other"))
+    d = lead.typed("\u200bAll\x00 kept\u200b")
+    assert d.changes == (AnswerChange("s1.other", "All kept", None),)
+
+
+def _sam_answers(alex: Person, qid: str, value: str, note: str | None = None) -> None:
+    alex.answers[qid] = Answer(
+        value, note, contact_id=SAM, contact_name="Sam", answered_at=alex.now
+    )
+
+
+def test_changing_a_colleagues_newer_answer_is_confirmed_first(lead: Person) -> None:
+    lead.now += timedelta(minutes=1)
+    _sam_answers(lead, "s1.address", "no", "only pupils on roll")
+    d = lead.send(ev.Choose("s1.address", "yes"), after=30)  # an old message
+    assert d.changes == ()
+    assert d.effects == (fx.ConfirmChange("s1.address", "yes", lead.answers["s1.address"]),)
+    d = lead.send(ev.Choose("s1.address", "yes", confirmed=True))
+    assert d.changes == (AnswerChange("s1.address", "yes", "only pupils on roll"),)
+
+
+def test_a_colleagues_answer_shown_with_the_question_needs_no_confirmation(
+    lead: Person,
+) -> None:
+    _sam_answers(lead, "s1.telephone", "no")
+    lead.send(ev.Jump("s1.telephone"), after=5)  # the question shows Sam's answer
+    d = lead.send(ev.Choose("s1.telephone", "yes"), after=5)
+    assert d.changes == (AnswerChange("s1.telephone", "yes", None),)
+
+
+def test_a_typed_change_of_a_colleagues_answer_keeps_its_note_until_confirmed(
+    lead: Person,
+) -> None:
+    lead.now += timedelta(minutes=1)
+    _sam_answers(lead, "s1.address", "no")
+    d = lead.typed("yes - on the MIS")
+    assert isinstance(d.effects[0], fx.ConfirmChange)
+    d = lead.send(ev.Choose("s1.address", "yes", confirmed=True))
+    assert d.changes == (AnswerChange("s1.address", "yes", "on the MIS"),)
+
+
+def test_state_with_kept_text_survives_a_restart(lead: Person) -> None:
+    lead.typed("maybe")
+    restored = FlowState.from_json(lead.state.to_json(), lead.q)
+    assert restored == lead.state
+    assert restored.held == "maybe"
+    assert restored.mode is Mode.ASKING
+
+
+def test_keeping_a_colleagues_answer_changes_nothing_and_carries_on(lead: Person) -> None:
+    lead.now += timedelta(minutes=1)
+    _sam_answers(lead, "s1.address", "no")
+    lead.send(ev.Choose("s1.address", "yes"), after=30)
+    d = lead.send(ev.Keep("s1.address"))
+    assert d.changes == ()
+    assert d.effects == (fx.Ask("s1.telephone", 1, None),)
+    assert lead.answers["s1.address"].value == "no"
