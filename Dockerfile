@@ -15,7 +15,7 @@ COPY templates ./templates
 COPY questionnaires ./questionnaires
 RUN pip install . \
     && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin auditbot \
-    && mkdir -p /data && chown auditbot /data
+    && mkdir -p /data && chown auditbot /data && chmod 700 /data
 
 USER auditbot
 VOLUME ["/data"]

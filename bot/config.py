@@ -36,6 +36,7 @@ class Settings(BaseSettings):
     )
 
     db: Path = Field(Path("auditbot.db"), alias="AUDITBOT_DB")
+    db_allow_shared: bool = Field(False, alias="AUDITBOT_DB_ALLOW_SHARED")
     timezone: str = Field("Europe/London", alias="AUDITBOT_TIMEZONE")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", alias="AUDITBOT_LOG_LEVEL"

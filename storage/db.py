@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
+import stat
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 import aiosqlite
@@ -13,6 +15,17 @@ import aiosqlite
 from storage.migrations import MIGRATIONS
 
 Connection = aiosqlite.Connection
+SHARED = stat.S_IRGRP | stat.S_IWGRP | stat.S_IROTH | stat.S_IWOTH
+_COMPANIONS = ("", "-wal", "-shm", "-journal")
+
+
+class SharedDatabaseFile(PermissionError):
+    """A database file that other users may read or write; it holds personal data."""
+
+    def __init__(self, path: str, mode: int) -> None:
+        super().__init__(f"{path} is readable or writable by other users (mode {mode:o})")
+        self.path = path
+        self.mode = mode
 
 
 class Database:
@@ -59,11 +72,16 @@ class Database:
         await self.close()
 
 
-async def open_database(path: str | Path) -> Database:
-    """Open (creating if needed) the database and bring its schema up to date."""
+async def open_database(path: str | Path, *, allow_shared: bool = False) -> Database:
+    """Open (creating if needed) the database and bring its schema up to date.
+
+    Raises `SharedDatabaseFile` if the file (or its -wal, -shm) is readable or writable by
+    other users, unless `allow_shared`.
+    """
     path = str(path)
-    if path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if path not in ("", ":memory:"):
+        Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _private_file(path, allow_shared)
     conn = await aiosqlite.connect(path, isolation_level=None)
     conn.row_factory = aiosqlite.Row
     await conn.execute("PRAGMA busy_timeout = 10000")
@@ -77,6 +95,22 @@ async def open_database(path: str | Path) -> Database:
         await conn.close()
         raise
     return db
+
+
+def _private_file(path: str, allow_shared: bool) -> None:
+    """Create the file owner-only (0600) before SQLite does (it would make it 0644); SQLite
+    gives -wal and -shm the main file's mode. Check existing files, which may predate this."""
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    if allow_shared or os.name != "posix":
+        return
+    for name in (path + suffix for suffix in _COMPANIONS):
+        try:
+            found = os.stat(name)
+        except FileNotFoundError:
+            continue
+        if stat.S_ISREG(found.st_mode) and found.st_mode & SHARED:
+            raise SharedDatabaseFile(name, stat.S_IMODE(found.st_mode))
 
 
 async def _migrate(db: Database) -> None:

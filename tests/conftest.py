@@ -84,6 +84,14 @@ def directory_csv(tmp_path: Path) -> Path:
 @pytest.fixture
 async def seeded(db: Database, directory_csv: Path, clock: Clock) -> Seeded:
     """Four contacts in three partnerships and an open round due in four weeks."""
+    return await seed(db, directory_csv, clock)
+
+
+async def seed(db: Database, directory_csv: Path, clock: Clock | None = None) -> Seeded:
+    """Seed `db` from `directory_csv` (written with the four contacts if it is missing)."""
+    clock = clock or Clock()
+    if not directory_csv.exists():  # noqa: ASYNC240 - a tiny test file
+        directory_csv.write_text(DIRECTORY, "utf-8")  # noqa: ASYNC240
     questionnaire, source = load_questionnaire()
     await import_directory(db, directory_csv, clock())
     opened = await open_round(db, questionnaire, source, date(2026, 11, 30), clock())

@@ -100,6 +100,10 @@ class FakeBotApi:
         self._runner: web.AppRunner | None = None
         self.url = ""
         self.fail_next: list[ApiError] = []
+        self.delay: Callable[[str], float] = lambda method: 0.0
+        """Seconds to wait before answering a call of this method: a slow network."""
+        self.refuse_edits = False
+        """Answer every edit as Telegram does for a message too old or deleted."""
         self.pushed: Counter[int] = Counter()
         self.handled: Counter[int] = Counter()
         """Per update_id: how often it was delivered, and how often the bot finished it
@@ -130,6 +134,8 @@ class FakeBotApi:
             return _error(401, "Unauthorized")
         params = await _params(request)
         self.calls.append(Call(method, params))
+        if method != "getUpdates" and (pause := self.delay(method)) > 0:
+            await asyncio.sleep(pause)
         try:
             if self.fail_next and method != "getUpdates":
                 raise self.fail_next.pop(0)
@@ -211,6 +217,8 @@ class FakeBotApi:
         return message.as_dict(self._chat(chat_id))
 
     async def _m_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        if self.refuse_edits:
+            raise ApiError(400, "Bad Request: message can't be edited")
         message = self._find(params)
         markup = _markup(params)
         if message.html == params["text"] and message.reply_markup == markup:
@@ -224,6 +232,8 @@ class FakeBotApi:
         return message.as_dict(self._chat(message.chat_id))
 
     async def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
+        if self.refuse_edits:
+            raise ApiError(400, "Bad Request: message can't be edited")
         message = self._find(params)
         markup = _markup(params)
         if message.reply_markup == markup:
@@ -298,6 +308,10 @@ class FakeBotApi:
         self.pushed[update["update_id"]] += 1
         return update
 
+    def push_together(self, *payloads: dict[str, Any]) -> list[dict[str, Any]]:
+        """Queue several updates at once, so that one getUpdates answer carries them all."""
+        return [self.push(payload) for payload in payloads]
+
     def deliver_again(self, update: dict[str, Any]) -> None:
         """Deliver an update again with the same update_id, as Telegram may after a crash."""
         self.pending.append({**json.loads(json.dumps(update)), "_again": True})
@@ -322,14 +336,33 @@ class FakeUser:
     def messages(self) -> list[BotMessage]:
         return self.api.messages.get(self.chat_id, [])
 
-    async def send(self, text: str, settle: bool = True) -> dict[str, Any]:
+    async def send(self, text: str, settle: bool = True, date: int | None = None) -> dict[str, Any]:
+        return await self._push(self.text_update(text, date), settle)
+
+    def text_update(self, text: str, date: int | None = None) -> dict[str, Any]:
+        """A message update, not yet delivered; `date` is when it was sent (Unix time)."""
         message: dict[str, Any] = self._message()
         message["text"] = text
+        if date is not None:
+            message["date"] = date
         if text.startswith("/"):
             message["entities"] = [
                 {"type": "bot_command", "offset": 0, "length": len(text.split()[0])}
             ]
-        return await self._push({"message": message}, settle)
+        return {"message": message}
+
+    def tap_update(self, label: str, message: BotMessage) -> dict[str, Any]:
+        """A button tap on `message`, not yet delivered."""
+        for text, data in message.buttons:
+            if text == label or text.removeprefix("✓ ") == label:
+                return self._query(data, message)
+        raise AssertionError(f"no button {label!r} on {message.text!r}")
+
+    async def settle_all(self, updates: list[dict[str, Any]], within: float = 10) -> None:
+        """Wait until the bot has finished every one of these updates."""
+        api = self.api
+        ids = [u["update_id"] for u in updates]
+        await api.wait_until(lambda: all(api.handled[i] >= api.pushed[i] for i in ids), within)
 
     async def send_sticker(self) -> dict[str, Any]:
         message = self._message()
@@ -359,6 +392,9 @@ class FakeUser:
     async def click_data(
         self, data: str, message: BotMessage, settle: bool = True
     ) -> dict[str, Any]:
+        return await self._push(self._query(data, message), settle)
+
+    def _query(self, data: str, message: BotMessage) -> dict[str, Any]:
         query = {
             "id": f"q{next(self.api._update_ids)}",
             "from": self.user,
@@ -366,7 +402,7 @@ class FakeUser:
             "data": data,
             "message": message.as_dict(self.chat),
         }
-        return await self._push({"callback_query": query}, settle)
+        return {"callback_query": query}
 
     def _message(self) -> dict[str, Any]:
         return {

@@ -57,15 +57,15 @@ async def start_bot(env: dict[str, str]) -> asyncio.subprocess.Process:
     )
 
 
-async def reply(user: FakeUser, since: int, fragment: str) -> int:
+async def reply(user: FakeUser, since: int, *fragments: str) -> int:
     """Wait until the bot, after request number `since`, sent or edited a message containing
-    `fragment`; returns the request count to wait from next."""
+    one of `fragments`; returns the request count to wait from next."""
     api = user.api
 
     def arrived() -> bool:
         return any(
             call.method in ("sendMessage", "editMessageText")
-            and fragment in str(call.params.get("text", ""))
+            and any(fragment in str(call.params.get("text", "")) for fragment in fragments)
             for call in api.calls[since:]
         )
 
@@ -73,7 +73,7 @@ async def reply(user: FakeUser, since: int, fragment: str) -> int:
         await api.wait_until(arrived, WAIT)
     except TimeoutError:
         sent = [c.params.get("text") for c in api.calls[since:] if c.method != "getUpdates"]
-        raise AssertionError(f"no message with {fragment!r}; got {sent}") from None
+        raise AssertionError(f"no message with {fragments!r}; got {sent}") from None
     return len(api.calls)
 
 
@@ -90,6 +90,12 @@ async def answer(user: FakeUser, item_kind: Kind, number: int) -> None:
         await user.send(f"we differ {number}", settle=False)
     else:
         await user.send(f"typed answer {number}", settle=False)
+        # typed within a minute of a typed note: the bot asks whether it is more of the note
+        asks = f"Is this your answer to question {number}"
+        await reply(user, since, asks, f"question {number + 1} of 44", "end")
+        if asks in user.messages[-1].text:
+            since = len(user.api.calls)
+            await user.click(f"It answers question {number}", settle=False)
     await reply(user, since, f"question {number + 1} of 44" if number < 44 else "end")
 
 

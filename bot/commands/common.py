@@ -14,10 +14,11 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from bot.channels.telegram.logging_filter import mask
+from bot.channels.telegram.logging_filter import install_log_masking, mask
 from bot.config import ConfigError, Settings, load_settings
 from bot.texts import texts
 from storage import Database, open_database
+from storage.db import SharedDatabaseFile
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -48,7 +49,9 @@ def settings() -> Settings:
 @asynccontextmanager
 async def database(config: Settings) -> AsyncIterator[Database]:
     try:
-        db = await open_database(config.db)
+        db = await open_database(config.db, allow_shared=config.db_allow_shared)
+    except SharedDatabaseFile as exc:
+        fail("db_shared", path=exc.path, mode=f"{exc.mode:o}")
     except (OSError, sqlite3.Error) as exc:
         fail("cannot_open_db", path=config.db, reason=exc)
     try:
@@ -78,11 +81,14 @@ def run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
 
 
 def configure_logging(level: str) -> None:
-    """Timestamped lines on stderr for the long-running bot; chatty libraries kept quiet."""
+    """Timestamped lines on stderr for the long-running bot; chatty libraries kept quiet
+    (aiosqlite would log every statement with its values: people's answers); invite tokens
+    and secrets masked."""
     logging.basicConfig(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level.upper()
     )
-    for noisy in ("httpx", "apscheduler"):
+    install_log_masking()
+    for noisy in ("httpx", "apscheduler", "aiosqlite"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

@@ -245,8 +245,9 @@ def _comments(question: Question, results: Iterable[PartnershipResult]) -> Comme
                 text=text,
                 is_answer=is_answer,
                 value=None if question.item.kind.is_free_text else answer.value,
-                answered_by=answer.contact_name,
-                answered_at=answer.answered_at,
+                # a note has its own author, who may not be who gave the answer
+                answered_by=answer.contact_name if is_answer else answer.note_by,
+                answered_at=answer.answered_at if is_answer else answer.note_at,
             )
             for text, is_answer in texts
         )

@@ -1,4 +1,5 @@
-"""The summary as CSV: one row per partnership and question, text kept exactly as typed."""
+"""The summary as CSV: one row per partnership and question, text kept as typed except
+that a cell a spreadsheet would run as a formula starts with ' (`spreadsheet_safe`)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,16 @@ COLUMNS = (
     "answered_by",
     "answered_at",
 )
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n", "＝", "＋", "－", "＠")
+"""OWASP's CSV injection list (and its full-width forms, which some spreadsheets accept)."""
+
+
+def spreadsheet_safe(cell: str) -> str:
+    """The cell for any CSV we write: text typed by anyone (`=HYPERLINK(...)`) must not run
+    as a formula when the LA opens the file, so such a cell gets a leading '."""
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
 
 
 def csv_rows(summary: Summary) -> Iterator[list[str]]:
@@ -45,5 +56,6 @@ def csv_rows(summary: Summary) -> Iterator[list[str]]:
 def render_csv(summary: Summary) -> str:
     """CSV text; write it with encoding 'utf-8-sig' and newline='' so Excel reads it right."""
     buffer = io.StringIO()
-    csv.writer(buffer).writerows(csv_rows(summary))
+    rows = ([spreadsheet_safe(cell) for cell in row] for row in csv_rows(summary))
+    csv.writer(buffer).writerows(rows)
     return buffer.getvalue()

@@ -135,7 +135,7 @@ async def test_csv_has_a_row_per_partnership_and_question(filled: Filled) -> Non
     address = by_key["North Partnership", "s1.address"]
     assert address[1] == "1" and address[4:7] == ["Yes", HTML_NOTE, "Bob Baker"]
     assert address[7] == "2026-11-02 11:00"
-    assert by_key["North Partnership", "s1.gp"][5] == FORMULA_NOTE
+    assert by_key["North Partnership", "s1.gp"][5] == f"'{FORMULA_NOTE}"  # never a formula
     assert by_key["East Partnership", "s1.address"][4:] == ["", "", "", ""]
     assert by_key["South Partnership", "s3.other"][4] == "Nothing to add"
     assert by_key["North Partnership", "s2.other"][4] == OTHER_ORGS

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,8 +14,8 @@ from telegram.request import HTTPXRequest
 from bot.channels.telegram.deliver import TelegramDeliverer
 from bot.config import Settings
 from bot.outbox import TELEGRAM, enqueue_la, message_payload
-from bot.scheduler import DRAIN_JOB, TICK_JOB, build_scheduler
-from storage import Database, outbox
+from bot.scheduler import DRAIN_JOB, PRUNE_JOB, TICK_JOB, build_scheduler
+from storage import Database, invites, outbox, updates
 from tests.conftest import Seeded
 from tests.fake_bot_api import FakeBotApi
 from tests.scheduling.conftest import LA_CHAT, FlakyBotApi
@@ -31,7 +31,7 @@ async def test_the_scheduler_ticks_at_start_and_delivers(
     scheduler = build_scheduler(
         settings, linked.db, {TELEGRAM: TelegramDeliverer(telegram_bot)}, linked.clock
     )
-    assert {job.id for job in scheduler.get_jobs()} == {TICK_JOB, DRAIN_JOB}
+    assert {job.id for job in scheduler.get_jobs()} == {TICK_JOB, DRAIN_JOB, PRUNE_JOB}
     scheduler.start()
     try:
         for job in scheduler.get_jobs():
@@ -47,7 +47,36 @@ async def test_the_scheduler_ticks_at_start_and_delivers(
 
 async def test_without_deliverers_only_the_tick_runs(linked: Seeded, settings: Settings) -> None:
     scheduler = build_scheduler(settings, linked.db, None, linked.clock)
-    assert [job.id for job in scheduler.get_jobs()] == [TICK_JOB]
+    assert [job.id for job in scheduler.get_jobs()] == [TICK_JOB, PRUNE_JOB]
+
+
+async def test_pruning_runs_at_start_and_daily(
+    seeded: Seeded, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    now = seeded.clock()
+    async with seeded.db.transaction() as conn:
+        await updates.mark_processed(conn, "telegram", "old", now - timedelta(days=31))
+        await updates.mark_processed(conn, "telegram", "new", now - timedelta(days=1))
+        await invites.record_bad_attempt(conn, "telegram", "42", now - timedelta(hours=2))
+        await invites.record_bad_attempt(conn, "telegram", "42", now - timedelta(minutes=5))
+    schedule = build_scheduler(settings, seeded.db, None, seeded.clock)
+    [job] = [job for job in schedule.get_jobs() if job.id == PRUNE_JOB]
+    assert job.trigger.interval == timedelta(days=1)
+    schedule.start()
+    try:
+        for _ in range(100):
+            if any(m.startswith("pruned") for m in caplog.messages):
+                break
+            await asyncio.sleep(0.02)
+    finally:
+        await schedule.stop()
+    pruned = "pruned 1 processed update(s) older than 30 days and 1 expired bad invite attempt(s)"
+    assert pruned in caplog.messages
+    async with seeded.db.transaction() as conn:
+        assert not await updates.mark_processed(conn, "telegram", "new", now)
+        day_before = now - timedelta(days=1)
+        assert await invites.bad_attempts_since(conn, "telegram", "42", day_before) == 1
 
 
 class HangingBotApi(FakeBotApi):

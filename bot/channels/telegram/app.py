@@ -23,7 +23,7 @@ from telegram.ext import ApplicationBuilder, BaseRateLimiter
 from bot.audit_service import AuditService
 from bot.channels.telegram.admin import set_admin_menus
 from bot.channels.telegram.handlers import TelegramApp, TelegramChannel
-from bot.channels.telegram.logging_filter import install_token_filter, mask
+from bot.channels.telegram.logging_filter import install_token_filter, mask, mask_secret
 from bot.channels.telegram.ordering import ChatOrderedProcessor
 from bot.channels.telegram.rate_limiter import RetryingRateLimiter
 from bot.clock import Clock, system_clock
@@ -57,6 +57,12 @@ def api_urls(settings: Settings) -> tuple[str, str]:
     return f"{api}/bot", f"{api}/file/bot"
 
 
+def webhook_secret(token: str) -> str:
+    """What Telegram sends with every webhook call; derived from the token, so nothing more
+    to configure, and masked in the log like the token."""
+    return hashlib.sha256(token.encode()).hexdigest()[:32]
+
+
 def build_application(
     settings: Settings,
     db: Database,
@@ -66,6 +72,7 @@ def build_application(
 ) -> TelegramApp:
     token = settings.require_token()
     install_token_filter(token)
+    mask_secret(webhook_secret(token))
     base_url, base_file_url = api_urls(settings)
     limiter: BaseRateLimiter[Any] = rate_limiter or RetryingRateLimiter()
     app: TelegramApp = (
@@ -108,7 +115,7 @@ async def start(
             port=settings.telegram_webhook_port,
             url_path=urlparse(settings.telegram_webhook_url).path.lstrip("/"),
             webhook_url=settings.telegram_webhook_url,
-            secret_token=hashlib.sha256(token.encode()).hexdigest()[:32],
+            secret_token=webhook_secret(token),
         )
     else:
         await updater.start_polling(poll_interval=0, timeout=timedelta(seconds=poll_timeout))
@@ -165,4 +172,5 @@ __all__ = [
     "start",
     "start_error",
     "stop",
+    "webhook_secret",
 ]

@@ -260,7 +260,7 @@ def confirm_change(
         "confirm_change",
         answer=effect.current,
         label=label,
-        name=theirs,
+        colleague=theirs,
         when=effect.current.answered_at.astimezone(zone) if effect.current.answered_at else None,
         **_item_context(questionnaire, position),
     )
