@@ -17,7 +17,7 @@ from bot.admin import AdminError
 from bot.audit_service import AuditService
 from bot.channels.console import ConsoleChat
 from bot.clock import system_clock
-from bot.commands import outbox, reports, telegram
+from bot.commands import history, outbox, reports, telegram
 from bot.commands.common import (
     UserError,
     database,
@@ -313,7 +313,7 @@ def demo() -> None:
     run(main)
 
 
-for module in (reports, telegram, outbox):
+for module in (reports, history, telegram, outbox):
     module.register(app)
 
 

@@ -108,6 +108,21 @@ def test_chat_stops_and_resumes_where_it_left_off(setup: Path) -> None:
     assert "Current answer: No (by Carol Cole)" in second.stdout
 
 
+def test_typed_answers_carry_their_notes_and_unclear_text_is_asked_about(setup: Path) -> None:
+    typed = "No - only for pupils on roll\nwe think so\ny\n"
+    result = auditbot(setup, "chat", "--as", "carol@south.example", stdin=typed)
+    assert result.returncode == 0, result.stderr
+    assert "Is that a yes or a no?" in result.stdout
+    exported = auditbot(setup, "export", "--format", "csv")
+    rows = {
+        r["Question id"]: (r["Answer"], r["Note"])
+        for r in csv.DictReader(io.StringIO(exported.stdout))
+        if r["Partnership"] == "South Partnership"
+    }
+    assert rows["s1.address"] == ("No", "only for pupils on roll")
+    assert rows["s1.telephone"] == ("Yes", "we think so")
+
+
 def test_unknown_email_is_one_clear_sentence(setup: Path) -> None:
     result = auditbot(setup, "chat", "--as", "nobody@example.org")
     assert result.returncode == 1
@@ -217,3 +232,43 @@ def test_start_up_problems_are_one_sentence(
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_history_shows_who_changed_what_and_notes_keep_their_author(setup: Path) -> None:
+    alice = auditbot(
+        setup, "chat", "--as", "alice@north.example", stdin="yes - [b]on[/b] the MIS\n"
+    )
+    assert alice.returncode == 0, alice.stderr
+    # Bob goes back to question 1, sees Alice's answer, and changes it
+    bob = auditbot(setup, "chat", "--as", "bob@north.example", stdin="/go 1\nno\n")
+    assert "Current answer: Yes (by Alice Archer)" in bob.stdout
+    result = auditbot(setup, "history", "--partnership", "north partnership", "--question", "1")
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if "1. Address" in line]
+    assert len(rows) == 2
+    assert "Yes" in rows[0] and "Alice Archer" in rows[0] and "[b]on[/b] the MIS" in rows[0]
+    assert "No" in rows[1] and "Bob Baker" in rows[1] and "[b]on[/b] the MIS" in rows[1]
+    exported = auditbot(setup, "export", "--format", "csv")
+    address = next(
+        r
+        for r in csv.DictReader(io.StringIO(exported.stdout))
+        if (r["Partnership"], r["Question id"]) == ("North Partnership", "s1.address")
+    )
+    assert (address["Answered by"], address["Note by"]) == ("Bob Baker", "Alice Archer")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--partnership", "Nowhere"), "There is no partnership called 'Nowhere'"),
+        (("--partnership", "North Partnership", "--question", "45"), "There is no question '45'"),
+        (("--partnership", "North Partnership", "--round", "9"), "There is no round 9"),
+    ],
+)
+def test_history_mistakes_are_one_sentence(
+    setup: Path, args: tuple[str, ...], message: str
+) -> None:
+    result = auditbot(setup, "history", *args)
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr

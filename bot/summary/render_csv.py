@@ -19,6 +19,7 @@ COLUMNS = (
     "note",
     "answered_by",
     "answered_at",
+    "note_by",
 )
 
 
@@ -50,6 +51,7 @@ def csv_rows(summary: Summary) -> Iterator[list[str]]:
                 (answer.note or "") if answer else "",
                 (answer.contact_name or "") if answer else "",
                 at.strftime("%Y-%m-%d %H:%M") if at else "",
+                (answer.note_by or "") if answer and answer.note else "",
             ]
 
 

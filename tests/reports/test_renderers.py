@@ -129,14 +129,17 @@ async def test_csv_has_a_row_per_partnership_and_question(filled: Filled) -> Non
         "Note",
         "Answered by",
         "Answered at",
+        "Note by",
     ]
     assert len(rows) == 1 + 3 * len(filled.questionnaire.items)
     by_key = {(r[0], r[2]): r for r in rows[1:]}
     address = by_key["North Partnership", "s1.address"]
-    assert address[1] == "1" and address[4:7] == ["Yes", HTML_NOTE, "Bob Baker"]
-    assert address[7] == "2026-11-02 11:00"
+    # Alice answered Yes first; Bob's later Yes with a note leaves the answer hers
+    assert address[1] == "1" and address[4:7] == ["Yes", HTML_NOTE, "Alice Archer"]
+    assert address[8] == "Bob Baker"
+    assert address[7] == "2026-11-02 10:00"
     assert by_key["North Partnership", "s1.gp"][5] == f"'{FORMULA_NOTE}"  # never a formula
-    assert by_key["East Partnership", "s1.address"][4:] == ["", "", "", ""]
+    assert by_key["East Partnership", "s1.address"][4:] == ["", "", "", "", ""]
     assert by_key["South Partnership", "s3.other"][4] == "Nothing to add"
     assert by_key["North Partnership", "s2.other"][4] == OTHER_ORGS
 

@@ -17,7 +17,9 @@ question_ids = st.from_regex(
 )
 values = st.from_regex(r"[a-z]{1,12}", fullmatch=True, alphabet=st.characters(max_codepoint=127))
 buttons: st.SearchStrategy[ev.Event] = st.one_of(
-    st.builds(ev.Choose, question_ids, values),
+    st.builds(ev.Choose, question_ids, values, st.booleans()),
+    st.builds(ev.Place, question_ids, st.sampled_from(list(ev.Use))),
+    st.builds(ev.Keep, question_ids),
     st.builds(ev.Next, question_ids),
     st.builds(ev.Skip, question_ids),
     st.builds(ev.Back, question_ids),
@@ -27,7 +29,7 @@ buttons: st.SearchStrategy[ev.Event] = st.one_of(
 # anything at all, including lone surrogates, plus near-misses of both formats
 tricky = st.sampled_from(["\n", "²", "٣", "１", "\x00", "\ud800", "|", "a1", "z1", "é"])
 any_text = st.one_of(
-    st.text(st.characters(codec=None, categories=None), max_size=80),
+    st.text(st.characters(exclude_categories=()), max_size=80),  # surrogates too
     st.lists(st.one_of(tricky, st.text(max_size=6)), max_size=6).map("|".join),
     st.tuples(st.sampled_from(["a1|c|q1|yes", "a1|r", "z1|d|3", "z1|w|12"]), tricky).map("".join),
 )
