@@ -152,28 +152,11 @@ class HistoryEntry:
 
 async def history(conn: aiosqlite.Connection, response_id: int) -> list[HistoryEntry]:
     """Every change to a response's answers, oldest first."""
-    return await _history(conn, "h.response_id = ?", (response_id,))
-
-
-async def partnership_history(
-    conn: aiosqlite.Connection, round_id: int, partnership_id: int
-) -> list[HistoryEntry]:
-    """Every change to a partnership's answers in a round (none if it never answered)."""
-    return await _history(
-        conn,
-        "h.response_id = (SELECT id FROM responses WHERE round_id = ? AND partnership_id = ?)",
-        (round_id, partnership_id),
-    )
-
-
-async def _history(
-    conn: aiosqlite.Connection, where: str, args: tuple[int, ...]
-) -> list[HistoryEntry]:
     async with conn.execute(
         "SELECT h.question_id, h.value, h.note, c.name AS contact_name, h.channel, h.changed_at"
         " FROM answer_history h LEFT JOIN contacts c ON c.id = h.contact_id"
-        f" WHERE {where} ORDER BY h.id",  # noqa: S608 - `where` is one of two constants
-        args,
+        " WHERE h.response_id = ? ORDER BY h.id",
+        (response_id,),
     ) as cur:
         return [
             HistoryEntry(
@@ -186,3 +169,15 @@ async def _history(
             )
             for row in await cur.fetchall()
         ]
+
+
+async def partnership_history(
+    conn: aiosqlite.Connection, round_id: int, partnership_id: int
+) -> list[HistoryEntry]:
+    """Every change to a partnership's answers in a round (none if it never answered)."""
+    async with conn.execute(
+        "SELECT id FROM responses WHERE round_id = ? AND partnership_id = ?",
+        (round_id, partnership_id),
+    ) as cur:
+        row = await cur.fetchone()
+    return [] if row is None else await history(conn, row["id"])
