@@ -149,4 +149,15 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE answers ADD COLUMN note_at TEXT;
     UPDATE answers SET note_contact_id = contact_id, note_at = answered_at WHERE note IS NOT NULL;
     """,
+    """
+    -- 5: updates as they arrive, until handled: Telegram forgets an update once the bot has
+    -- fetched it, so one received but not yet handled when the process dies is kept here.
+    CREATE TABLE inbox (
+        channel TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        payload TEXT NOT NULL,
+        received_at TEXT NOT NULL,
+        PRIMARY KEY (channel, seq)
+    ) WITHOUT ROWID;
+    """,
 )

@@ -11,9 +11,11 @@ import re
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from bot.questionnaire import Kind, Questionnaire
+from storage import responses
 from tests.conftest import Seeded
 from tests.fake_bot_api import FakeBotApi, FakeUser
 
@@ -146,3 +148,50 @@ async def test_invite_answer_kill_restart_finish_and_export(
     assert rows[0]["Note"] == "note 1 <b>&</b>"
     status = await auditbot(env, "status")
     assert "Submitted" in next(line for line in status.splitlines() if "North" in line)
+
+
+async def test_a_burst_cut_off_by_sigkill_is_finished_in_order_after_restart(
+    api: FakeBotApi, seeded: Seeded
+) -> None:
+    """Telegram forgets updates once fetched: those not yet handled when the process is
+    killed are handled at the next start, in order, and nothing is applied twice."""
+    env = environment(api, Path(seeded.db.path))
+    links = await auditbot(env, "invite", "--partnership", "North Partnership")
+    tokens = dict(re.findall(r"<([^>]+)>: https://t\.me/\w+\?start=(\S+)", links))
+    bot = await start_bot(env)
+    alice = api.user(4242, "Alice")
+    await alice.send(f"/start {tokens['alice@north.example']}", settle=False)
+    await reply(alice, 0, "question 1 of 44")
+    question = alice.messages[-1]
+    typed_earlier = int(time.time()) - 30
+    api.delay = lambda method: 3.0 if method == "sendMessage" else 0.0
+    since = len(api.calls)
+    api.push_together(
+        alice.tap_update("Yes", question),
+        alice.text_update("Held on the MIS,", date=typed_earlier),
+        alice.text_update("and in the paper file.", date=typed_earlier),
+    )
+    # the note is saved and question 2 is on its way (slowly): kill the bot now
+    await api.wait_until(lambda: any(c.method == "sendMessage" for c in api.calls[since:]), WAIT)
+    bot.kill()
+    await bot.wait()
+    api.delay = lambda method: 0.0
+    since = len(api.calls)
+    bot = await start_bot(env)
+    await reply(alice, since, "Added to your note on question 1")
+    bot.send_signal(signal.SIGTERM)
+    assert await asyncio.wait_for(bot.wait(), WAIT) == 0
+
+    async with seeded.db.read() as conn:
+        contact = seeded.contacts["alice"]
+        response = await responses.response_for(
+            conn, seeded.round.id, contact.partnership_id, seeded.round.questionnaire_version
+        )
+        history = [
+            (h.question_id, h.value, h.note) for h in await responses.history(conn, response.id)
+        ]
+    assert history == [
+        ("s1.address", "yes", None),
+        ("s1.address", "yes", "Held on the MIS,"),
+        ("s1.address", "yes", "Held on the MIS,\nand in the paper file."),
+    ]

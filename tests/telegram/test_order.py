@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot.channels.telegram.ordering import ChatOrderedProcessor
 from bot.config import Settings
 from bot.questionnaire import Kind
 from storage import open_database, responses
@@ -125,7 +126,7 @@ async def test_any_network_delays_give_what_sequential_handling_gives(
 async def test_updates_from_different_chats_still_run_side_by_side(
     api: FakeBotApi, harness: Harness, seeded: Seeded
 ) -> None:
-    await harness.start()
+    app = await harness.start()
     alice = await join(harness, api, "alice", 1001)
     carol = await join(harness, api, "carol", 1003)
     api.delay = lambda method: 0.3 if method == "answerCallbackQuery" else 0.0
@@ -133,6 +134,9 @@ async def test_updates_from_different_chats_still_run_side_by_side(
     second = carol.tap_update("No", carol.messages[-1])
     updates = api.push_together(first, second)
     await alice.settle_all(updates, within=0.55)  # two slow answers, at the same time
+    processor = app.update_processor
+    assert isinstance(processor, ChatOrderedProcessor)
+    assert processor.busy_chats == 0  # nothing is kept for chats that have gone quiet
 
 
 async def test_typed_yes_and_no_answer_tick_questions(

@@ -81,7 +81,7 @@ def build_application(
         .base_url(base_url)
         .base_file_url(base_file_url)
         .rate_limiter(limiter)
-        .concurrent_updates(ChatOrderedProcessor())
+        .concurrent_updates(ChatOrderedProcessor(db, clock))
         .build()
     )
     TelegramChannel(db, AuditService(db, clock), clock, settings).register(app)
@@ -106,6 +106,10 @@ async def start(
         await set_admin_menus(app.bot, settings, COMMANDS)
     except TelegramError as exc:  # the menu is a convenience; the bot works without it
         log.warning("could not set the command menu: %s", exc)
+    processor = app.update_processor
+    if isinstance(processor, ChatOrderedProcessor):  # before anything new: keeps the order
+        for update in await processor.unhandled(app.bot):
+            await app.update_queue.put(update)
     updater = app.updater
     assert updater is not None
     if settings.telegram_webhook_url:
