@@ -272,3 +272,11 @@ def test_history_mistakes_are_one_sentence(
     assert result.returncode == 1
     assert message in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_go_takes_only_plain_digits(setup: Path) -> None:
+    result = auditbot(setup, "chat", "--as", "carol@south.example", stdin="/go ²\n/go ٣\n")
+    assert result.returncode == 0, result.stderr
+    assert "There is no question ²" in result.stdout
+    assert "There is no question ٣" in result.stdout
+    assert "went wrong" not in result.stdout + result.stderr

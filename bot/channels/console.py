@@ -143,7 +143,12 @@ class ConsoleChat:
     def jump(self, target: str) -> ev.Event | None:
         """`/go 12` (a question number) or `/go s2.schools` (an id)."""
         q = self.questionnaire
-        if q is not None and target.isdigit() and 1 <= int(target) <= len(q.items):
+        if (
+            q is not None
+            and target.isascii()
+            and target.isdigit()
+            and 1 <= int(target) <= len(q.items)
+        ):
             return ev.Jump(q.items[int(target) - 1].id)
         if q is not None and q.position(target) is not None:
             return ev.Jump(target)

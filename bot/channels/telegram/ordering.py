@@ -73,6 +73,8 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
         return [Update.de_json(json.loads(payload), bot) for payload in payloads]
 
     async def _keep(self, update: Update) -> None:
+        if _carries_invite(update):
+            return  # only invite hashes are stored; a lost /start is simply tapped again
         async with self.db.transaction() as conn:
             await inbox.keep(conn, CHANNEL, update.update_id, update.to_json(), self.clock())
 
@@ -97,3 +99,8 @@ def _chat_of(update: object) -> int | None:
     if update.effective_chat is not None:
         return update.effective_chat.id
     return update.effective_user.id if update.effective_user is not None else None
+
+
+def _carries_invite(update: Update) -> bool:
+    text = update.message.text if update.message is not None else None
+    return text is not None and text.startswith("/start") and len(text.split(maxsplit=1)) > 1
