@@ -1,7 +1,7 @@
 """The LA summary, delivered through the outbox: when it is due, and what goes out.
 
-A summary is the Telegram message set plus four files (HTML report, CSV, XLSX, a ZIP of
-the per-partnership DOCX forms), queued to each chat under a *slot*:
+A summary is a notice: the summary as a message plus four files (HTML report, CSV, XLSX, a
+ZIP of the per-partnership DOCX forms), queued to each recipient under a *slot*:
 
 - ``deadline@<date>``: on the deadline day (the deadline is in the name, so moving it
   gives a fresh slot), at the first tick in working hours;
@@ -11,7 +11,7 @@ the per-partnership DOCX forms), queued to each chat under a *slot*:
   since that morning;
 - ``demand-<UTC timestamp>``: whenever someone asks (`auditbot summary --send`, /summary).
 
-Outbox dedupe keys are (round, chat, slot, part), so a slot reaches each chat at most once.
+Outbox dedupe keys are (round, recipient, slot), so a slot reaches each at most once.
 """
 
 from __future__ import annotations
@@ -20,20 +20,19 @@ import asyncio
 import logging
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from bot.clock import Clock, system_clock
 from bot.config import Settings
-from bot.outbox import document_payload, enqueue_la, message_payload
+from bot.notices import Attachment, Notice
+from bot.outbox import enqueue_la
 from bot.reminders import Policy
 from bot.summary.load import load_summary
 from bot.summary.model import Summary
 from bot.summary.render_csv import render_csv
 from bot.summary.render_docx import docx_zip
 from bot.summary.render_html import render_html
+from bot.summary.render_message import render_message
 from bot.summary.render_xlsx import render_xlsx
-from bot.summary.telegram_messages import telegram_messages
-from bot.texts import texts
 from storage import Database, rounds
 from storage import reminders as reminder_store
 from storage.records import Round, Status
@@ -101,9 +100,8 @@ def due_summary_slots(
     return [name]
 
 
-def summary_payloads(summary: Summary) -> list[dict[str, Any]]:
-    """The Telegram messages, then the four files, as outbox payloads."""
-    t = texts()
+def summary_notice(summary: Summary) -> Notice:
+    """The summary as a message, with the four files attached."""
     n = summary.round.id
     files = {
         "html": (f"audit-summary-round-{n}.html", render_html(summary).encode("utf-8")),
@@ -111,13 +109,9 @@ def summary_payloads(summary: Summary) -> list[dict[str, Any]]:
         "xlsx": (f"audit-summary-round-{n}.xlsx", render_xlsx(summary)),
         "docx": (f"audit-forms-round-{n}.zip", docx_zip(summary)),
     }
-    payloads = [message_payload(html) for html in telegram_messages(summary)]
-    for kind in FILE_KINDS:
-        name, content = files[kind]
-        payloads.append(
-            document_payload(name, content=content, caption_html=t.string(f"admin.file.{kind}"))
-        )
-    return payloads
+    attachments = [Attachment(*files[kind], caption=f"admin.file.{kind}") for kind in FILE_KINDS]
+    context = {"round_id": n, "body_html": render_message(summary)}
+    return Notice("summary.la", context, attachments=attachments)
 
 
 async def queue_summary(
@@ -140,10 +134,17 @@ async def queue_summary(
         return 0
     summary = await load_summary(db, now, round_id=round_id, zone=settings.zone)
     # building the XLSX and DOCX files takes a moment: keep the bot answering meanwhile
-    payloads = await asyncio.to_thread(summary_payloads, summary)
+    notice = await asyncio.to_thread(summary_notice, summary)
     key = f"r{summary.round.id}:{slot}"
     return await enqueue_la(
-        db, chats, SUMMARY_KIND, key, payloads, now, round_id=summary.round.id, slot=slot
+        db,
+        chats,
+        SUMMARY_KIND,
+        key,
+        [notice.to_payload()],
+        now,
+        round_id=summary.round.id,
+        slot=slot,
     )
 
 

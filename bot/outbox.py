@@ -16,6 +16,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any, Protocol
 
 from bot.clock import Clock, system_clock
@@ -49,7 +50,11 @@ class RecipientBlocked(DeliveryError):
 
 @dataclass(frozen=True, slots=True)
 class OutboxMessage:
-    """What a deliverer gets: where to, and the payload as written to the outbox."""
+    """What a deliverer gets: where to, and the payload as written to the outbox.
+
+    A message that goes out in several parts skips the first `parts_sent` (sent by an
+    earlier try) and calls `part_sent` after each part, so a retry never repeats one.
+    """
 
     id: int
     channel: str
@@ -57,6 +62,8 @@ class OutboxMessage:
     kind: str
     payload: Mapping[str, Any]
     attempt: int
+    parts_sent: int = 0
+    part_sent: Callable[[int], Awaitable[None]] | None = None
 
 
 class Deliverer(Protocol):
@@ -92,25 +99,8 @@ class DrainResult:
 # --- payloads -------------------------------------------------------------------------
 
 
-def button(label_key: str, data: str) -> dict[str, str]:
-    """An inline button as data: a key in templates/strings.yaml and its callback data."""
-    return {"label": label_key, "data": data}
-
-
-def message_payload(
-    html: str, text: str | None = None, buttons: Sequence[Sequence[dict[str, str]]] = ()
-) -> dict[str, Any]:
-    """A text message: Telegram HTML, the plain-text version (email), rows of buttons."""
-    return {"html": html, "text": text, "buttons": [list(row) for row in buttons]}
-
-
-def document_payload(filename: str, content: bytes, caption_html: str = "") -> dict[str, Any]:
-    """A file, inline (base64) so that the row holds everything needed to send it."""
-    document = {"filename": filename, "base64": base64.b64encode(content).decode("ascii")}
-    return {"document": document, "caption_html": caption_html}
-
-
 def document_bytes(payload: Mapping[str, Any]) -> bytes | None:
+    """The file in a payload queued before notices existed."""
     document = payload.get("document") or {}
     data = document.get("base64")
     return base64.b64decode(data) if data is not None else None
@@ -239,6 +229,8 @@ class OutboxWorker:
                 kind=row.kind,
                 payload=row.payload,
                 attempt=row.attempts,
+                parts_sent=row.parts_sent,
+                part_sent=partial(self._part_sent, row.id),
             )
             try:
                 await self.deliverers[row.channel].deliver(message)
@@ -266,6 +258,10 @@ class OutboxWorker:
             finally:
                 self._last_sent[key] = self.monotonic()
             return True
+
+    async def _part_sent(self, row_id: int, parts: int) -> None:
+        async with self.db.transaction() as conn:
+            await outbox.mark_part_sent(conn, row_id, parts)
 
     async def _retry_or_fail(self, row: OutboxRow, error: str, retry_after: float | None) -> bool:
         if row.attempts >= self.retry.max_attempts:

@@ -19,11 +19,12 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.channels.telegram import callback_codec
 from bot.config import WORKING_DAYS, Settings
-from bot.flows import events as ev
-from bot.outbox import TELEGRAM, button, message_payload
+from bot.notices import Action, Intent, Notice
+from bot.outbox import TELEGRAM
 from bot.texts import texts
+from storage import Database, rounds
+from storage import reminders as store
 from storage.outbox import NewMessage
 from storage.records import Contact, Round, Status
 from storage.reminders import REMINDER_KIND, ReminderRecord, ResponseState
@@ -32,9 +33,6 @@ FLAG_KIND = "flag"
 
 MINUTES_PER_QUESTION = 0.5
 """For telling people how long the audit takes; most questions are a tick."""
-
-CONTINUE_CALLBACK = callback_codec.encode(ev.Start())
-"""The audit flow's Start event through the Telegram callback codec: "continue/start"."""
 
 
 class SnoozeChoice(StrEnum):
@@ -188,22 +186,6 @@ def snooze_until(
     return min(wanted, latest)
 
 
-def encode_snooze(round_id: int, choice: SnoozeChoice) -> str:
-    return callback_codec.encode_snooze(round_id, choice.value)
-
-
-def decode_snooze(data: str | None) -> tuple[int, SnoozeChoice] | None:
-    """(round id, choice) from a snooze button's callback data, or None if it is not one."""
-    decoded = callback_codec.decode_snooze(data)
-    if decoded is None:
-        return None
-    round_id, choice = decoded
-    try:
-        return round_id, SnoozeChoice(choice)
-    except ValueError:
-        return None
-
-
 def decide(
     round_: Round,
     states: Iterable[ResponseState],
@@ -321,14 +303,32 @@ def reminder_dedupe_key(round_id: int, contact_id: int, channel: str, slot: str)
     return f"reminder:r{round_id}:c{contact_id}:{channel}:{slot}"
 
 
-def reminder_message(reminder: Reminder) -> NewMessage:
-    """The outbox row for a reminder: HTML and plain text from templates, buttons as data."""
+def reminder_notice(reminder: Reminder) -> Notice:
+    """What a reminder says, with "continue" and, before the deadline, snooze actions."""
+    started = reminder.status is Status.IN_PROGRESS
+    go = Action(
+        "reminders.button.continue" if started else "reminders.button.start", Intent.CONTINUE
+    )
+    actions: list[list[Action]] = [[go]]
+    if reminder.snoozable:
+        actions.append(
+            [
+                Action(
+                    f"reminders.button.{label}",
+                    Intent.SNOOZE,
+                    {"round_id": reminder.round_id, "choice": choice.value},
+                )
+                for label, choice in (
+                    ("tomorrow", SnoozeChoice.TOMORROW),
+                    ("next_week", SnoozeChoice.NEXT_WEEK),
+                )
+            ]
+        )
     contact = reminder.contact
-    template = "in_progress" if reminder.status is Status.IN_PROGRESS else "not_started"
     context = {
         "contact_name": contact.name,
         "partnership": contact.partnership,
-        "deadline": reminder.deadline,
+        "deadline": reminder.deadline.isoformat(),
         "days_left": reminder.days_left,
         "answered": reminder.answered,
         "total": reminder.total,
@@ -336,33 +336,19 @@ def reminder_message(reminder: Reminder) -> NewMessage:
         "minutes": reminder.minutes,
         "inactive": reminder.slot.kind is SlotKind.INACTIVE,
     }
-    t = texts()
-    go = "reminders.button.continue" if template == "in_progress" else "reminders.button.start"
-    rows = [[button(go, CONTINUE_CALLBACK)]]
-    if reminder.snoozable:
-        rows.append(
-            [
-                button(
-                    "reminders.button.tomorrow",
-                    encode_snooze(reminder.round_id, SnoozeChoice.TOMORROW),
-                ),
-                button(
-                    "reminders.button.next_week",
-                    encode_snooze(reminder.round_id, SnoozeChoice.NEXT_WEEK),
-                ),
-            ]
-        )
-    payload = message_payload(
-        t.render(f"reminders/{template}.html.j2", **context),
-        t.render(f"reminders/{template}.txt.j2", **context),
-        rows,
-    )
+    kind = "reminder.in_progress" if started else "reminder.not_started"
+    return Notice(kind, context, actions)
+
+
+def reminder_message(reminder: Reminder) -> NewMessage:
+    """The outbox row for a reminder."""
+    contact = reminder.contact
     return NewMessage(
         dedupe_key=reminder_dedupe_key(reminder.round_id, contact.id, TELEGRAM, reminder.slot.name),
         channel=TELEGRAM,
         recipient=str(contact.telegram_chat_id),
         kind=REMINDER_KIND,
-        payload=payload,
+        payload=reminder_notice(reminder).to_payload(),
         round_id=reminder.round_id,
         partnership_id=contact.partnership_id,
         contact_id=contact.id,
@@ -370,20 +356,21 @@ def reminder_message(reminder: Reminder) -> NewMessage:
     )
 
 
-def flag_messages(flag: FlagDecision, la_chat_ids: Iterable[int]) -> list[NewMessage]:
-    """One message per LA chat saying the partnership has stopped being nudged."""
+def flag_notice(flag: FlagDecision) -> Notice:
+    """Tell the LA a partnership has stopped being nudged."""
     context = {
         "partnership": flag.partnership,
         "reminders": flag.reminders,
         "answered": flag.answered,
         "total": flag.total,
-        "deadline": flag.deadline,
+        "deadline": flag.deadline.isoformat(),
     }
-    t = texts()
-    payload = message_payload(
-        t.render("reminders/flagged.html.j2", **context),
-        t.render("reminders/flagged.txt.j2", **context),
-    )
+    return Notice("flag.la", context)
+
+
+def flag_messages(flag: FlagDecision, la_chat_ids: Iterable[int]) -> list[NewMessage]:
+    """One message per LA chat saying the partnership has stopped being nudged."""
+    payload = flag_notice(flag).to_payload()
     return [
         NewMessage(
             dedupe_key=f"flag:r{flag.round_id}:p{flag.partnership_id}:{TELEGRAM}:{chat}",
@@ -397,3 +384,29 @@ def flag_messages(flag: FlagDecision, la_chat_ids: Iterable[int]) -> list[NewMes
         )
         for chat in la_chat_ids
     ]
+
+
+async def snooze(
+    db: Database,
+    settings: Settings,
+    contact_id: int,
+    round_id: int,
+    choice: SnoozeChoice,
+    now: datetime,
+) -> str:
+    """Hold a contact's reminders (a "Remind me tomorrow / next week" action); returns the
+    reply to show. Never past the deadline's morning; a new snooze replaces the earlier one.
+    """
+    async with db.read() as conn:
+        found = await rounds.round_by_id(conn, round_id)
+    policy = Policy.from_settings(settings)
+    until = (
+        snooze_until(choice, now, found.deadline, policy)
+        if found is not None and found.is_open
+        else None
+    )
+    if until is None:
+        return texts().string("reminders.cannot_snooze")
+    async with db.transaction() as conn:
+        await store.set_snooze(conn, contact_id, round_id, until, now)
+    return texts().string("reminders.snoozed", until=policy.local(until))

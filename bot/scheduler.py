@@ -24,7 +24,6 @@ from bot.config import Settings
 from bot.invites import BAD_ATTEMPT_WINDOW
 from bot.outbox import Deliverer, DrainResult, OutboxWorker
 from bot.questionnaire_store import stored_questionnaire
-from bot.texts import texts
 from storage import Database, outbox, partnerships, rounds, updates
 from storage import invites as invite_store
 from storage import reminders as store
@@ -112,34 +111,6 @@ async def prune(db: Database, clock: Clock = system_clock) -> PruneResult:
         result.bad_attempts,
     )
     return result
-
-
-async def snooze_from_button(
-    db: Database, settings: Settings, contact_id: int, data: str, now: datetime
-) -> str | None:
-    """Handle a "Remind me tomorrow / next week" button; returns the reply to show.
-
-    The snooze never passes the deadline (`reminders.snooze_until`); a new one replaces
-    the contact's earlier snooze in the round. None if `data` is not a snooze button (let
-    another handler have it).
-    """
-    decoded = policy_.decode_snooze(data)
-    if decoded is None:
-        return None
-    round_id, choice = decoded
-    async with db.read() as conn:
-        found = await rounds.round_by_id(conn, round_id)
-    policy = policy_.Policy.from_settings(settings)
-    until = (
-        policy_.snooze_until(choice, now, found.deadline, policy)
-        if found is not None and found.is_open
-        else None
-    )
-    if until is None:
-        return texts().string("reminders.cannot_snooze")
-    async with db.transaction() as conn:
-        await store.set_snooze(conn, contact_id, round_id, until, now)
-    return texts().string("reminders.snoozed", until=policy.local(until))
 
 
 def build_worker(

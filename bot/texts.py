@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cache, cached_property
 from importlib import resources
 from typing import Any
@@ -38,6 +39,7 @@ class Texts:
         self.env.globals["s"] = self.string
         self.env.globals["progress_bar"] = progress_bar
         self.env.filters["answer_label"] = self.answer_label
+        self.env.filters["as_date"] = as_date
 
     def render(self, name: str, **context: Any) -> str:
         return self.env.get_template(name).render(**context).strip()
@@ -78,6 +80,11 @@ class Texts:
         if kind.is_free_text:
             return answer.value or self.string("answer.nothing_to_add")
         return self.choice_label(kind, answer.value)
+
+
+def as_date(value: date | str) -> date:
+    """A date as notices carry it (ISO text, since they are stored as JSON) or as it is."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def progress_bar(done: int, total: int) -> str:

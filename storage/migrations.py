@@ -160,4 +160,9 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (channel, seq)
     ) WITHOUT ROWID;
     """,
+    """
+    -- 6: a message sent in several parts (a long summary, its files) records how many have
+    -- gone, so that a retry carries on after them instead of sending them again.
+    ALTER TABLE outbox ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0;
+    """,
 )

@@ -50,6 +50,7 @@ class OutboxRow:
     partnership_id: int | None
     contact_id: int | None
     slot: str | None
+    parts_sent: int = 0
 
 
 def _row(row: aiosqlite.Row) -> OutboxRow:
@@ -74,6 +75,7 @@ def _row(row: aiosqlite.Row) -> OutboxRow:
         partnership_id=row["partnership_id"],
         contact_id=row["contact_id"],
         slot=row["slot"],
+        parts_sent=row["parts_sent"],
     )
 
 
@@ -149,6 +151,10 @@ async def count_pending(conn: aiosqlite.Connection) -> int:
     async with conn.execute("SELECT count(*) FROM outbox WHERE status = 'pending'") as cur:
         row = await cur.fetchone()
     return int(row[0]) if row else 0
+
+
+async def mark_part_sent(conn: aiosqlite.Connection, row_id: int, parts: int) -> None:
+    await conn.execute("UPDATE outbox SET parts_sent = ? WHERE id = ?", (parts, row_id))
 
 
 async def mark_sent(conn: aiosqlite.Connection, row_id: int, now: datetime) -> None:

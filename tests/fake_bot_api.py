@@ -3,21 +3,27 @@
 The real PTB Application connects to it through TELEGRAM_API_URL. Tests read like a user:
 ``await alice.send("/start TOKEN")``, ``await alice.click("Yes")``,
 ``(await alice.last_message()).text``. Every request the bot makes is recorded.
+
+It refuses what Telegram refuses, with Telegram's descriptions, so that a message the real
+Telegram would bounce fails the test instead: HTML outside Telegram's subset, text or
+captions too long or empty, bad callback data, long callback answers; and, when a test
+turns it on, sending faster than Telegram's flood limits (429 with retry_after).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import itertools
 import json
+import math
 import re
+import sys
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 
 from aiohttp import web
 
@@ -26,7 +32,41 @@ BOT_ID = 123456789
 BOT_USERNAME = "partnership_audit_test_bot"
 JSON_FIELDS = {"reply_markup", "entities", "allowed_updates", "commands", "link_preview_options"}
 INT_FIELDS = {"chat_id", "message_id", "offset", "limit", "timeout", "user_id"}
-_TAG = re.compile(r"<[^>]+>")
+
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_CALLBACK_ANSWER = 200
+MAX_CALLBACK_DATA = 64
+"""Telegram's limits; text lengths count characters (code points) after entity parsing."""
+RATE_LIMITED = frozenset(
+    {"sendMessage", "sendDocument", "editMessageText", "editMessageReplyMarkup"}
+)
+"""The methods that count towards the opt-in flood limits."""
+
+TAG_ATTRIBUTES: dict[str, frozenset[str]] = {
+    "b": frozenset(),
+    "strong": frozenset(),
+    "i": frozenset(),
+    "em": frozenset(),
+    "u": frozenset(),
+    "ins": frozenset(),
+    "s": frozenset(),
+    "strike": frozenset(),
+    "del": frozenset(),
+    "span": frozenset({"class"}),
+    "tg-spoiler": frozenset(),
+    "a": frozenset({"href"}),
+    "tg-emoji": frozenset({"emoji-id"}),
+    "code": frozenset({"class"}),
+    "pre": frozenset(),
+    "blockquote": frozenset({"expandable"}),
+}
+"""Telegram's HTML tags, with the attributes each may carry (others are ignored)."""
+NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
+_NAMED = re.compile(r"&([A-Za-z]+)(;?)")
+_NUMERIC = re.compile(r"&#(?:([0-9]{1,10})|[xX]([0-9A-Fa-f]{1,8}));?")
+_NAME_TOKEN = re.compile(r"[A-Za-z0-9.-]*")
+_SPACE = " \t\n\r\f\v"
 
 
 @dataclass
@@ -41,15 +81,17 @@ class BotMessage:
     chat_id: int
     message_id: int
     html: str
+    """The text (or caption) as the bot sent it: HTML unless `parse_mode` says otherwise."""
     reply_markup: dict[str, Any] | None = None
     document: bytes | None = None
     filename: str | None = None
     edits: int = 0
+    parse_mode: str | None = "HTML"
 
     @property
     def text(self) -> str:
-        """The text as the user reads it: tags removed, entities decoded."""
-        return html.unescape(_TAG.sub("", self.html))
+        """The text as the user reads it: tags removed, entities decoded, ends trimmed."""
+        return visible_text(self.html, self.parse_mode)
 
     @property
     def buttons(self) -> list[tuple[str, str]]:
@@ -68,10 +110,10 @@ class BotMessage:
                 "file_id": f"doc{self.message_id}",
                 "file_unique_id": f"u{self.message_id}",
             }
-            if self.html:
-                data["caption"] = self.html
+            if self.text:
+                data["caption"] = self.text
         else:
-            data["text"] = self.html
+            data["text"] = self.text
         if self.reply_markup:
             data["reply_markup"] = self.reply_markup
         return data
@@ -83,6 +125,238 @@ class ApiError(Exception):
         self.code = code
         self.description = description
         self.retry_after = retry_after
+
+
+def parse_html(text: str) -> str:
+    """The text Telegram shows for `text` sent with parse_mode=HTML, or ApiError 400.
+
+    Follows the parser of Telegram's own library (tdlib), and its messages. Stricter in one
+    way: an unknown named entity such as ``&nbsp;`` is refused (Telegram shows it as typed,
+    which is never what the bot meant).
+    """
+    out: list[str] = []
+    stack: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        char = text[i]
+        if char == "&":
+            decoded, i = _entity(text, i)
+            out.append(decoded)
+            continue
+        if char != "<":
+            out.append(char)
+            i += 1
+            continue
+        begin = i
+        if text.startswith("</", i):
+            i = _end_tag(text, i, stack)
+            continue
+        i += 1
+        while i < n and text[i] not in _SPACE and text[i] != ">":
+            i += 1
+        if i >= n:
+            _refuse(f"Unclosed start tag at byte offset {_offset(text, begin)}")
+        name = text[begin + 1 : i].lower()
+        if name not in TAG_ATTRIBUTES:
+            _refuse(f'Unsupported start tag "{name}" at byte offset {_offset(text, begin)}')
+        attributes, i = _attributes(text, i, name, begin)
+        if name == "span" and attributes.get("class") != "tg-spoiler":
+            _refuse('Tag "span" must have class "tg-spoiler"')
+        if name == "tg-emoji" and not attributes.get("emoji-id"):
+            _refuse('Tag "tg-emoji" must have attribute "emoji-id"')
+        stack.append(name)
+        i += 1  # the closing ">"
+    if stack:
+        _refuse(f'Can\'t find end tag corresponding to start tag "{stack[-1]}"')
+    return "".join(out)
+
+
+def visible_text(text: str, parse_mode: str | None) -> str:
+    """What the user reads: parsed if it is HTML, with the ends trimmed as Telegram does."""
+    if (parse_mode or "").upper() == "HTML":
+        text = parse_html(text)
+    elif parse_mode:
+        raise ApiError(400, f"Bad Request: the fake Bot API does not parse {parse_mode}")
+    return text.strip(_SPACE)
+
+
+def _entity(text: str, i: int) -> tuple[str, int]:
+    """Decode the character reference at `i`; a lone "&" stands for itself."""
+    if numeric := _NUMERIC.match(text, i):
+        digits, hexa = numeric.groups()
+        code = int(digits) if digits is not None else int(hexa, 16)
+        if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
+            return chr(code), numeric.end()
+        return "&", i + 1
+    named = _NAMED.match(text, i)
+    if named is None:
+        return "&", i + 1
+    name, semicolon = named.groups()
+    if name in NAMED_ENTITIES:
+        return NAMED_ENTITIES[name], named.end()
+    if semicolon:
+        _refuse(f'Unsupported HTML entity "&{name};" at byte offset {_offset(text, i)}')
+    return "&", i + 1
+
+
+def _attributes(text: str, i: int, tag: str, begin: int) -> tuple[dict[str, str], int]:
+    """Read a start tag's attributes from `i`; returns them and the position of its ">"."""
+    n = len(text)
+    found: dict[str, str] = {}
+    while True:
+        while i < n and text[i] in _SPACE:
+            i += 1
+        if i >= n:
+            _refuse(f'Unclosed start tag "{tag}" at byte offset {_offset(text, begin)}')
+        if text[i] == ">":
+            return found, i
+        start = i
+        while i < n and text[i] not in _SPACE and text[i] not in "=>":
+            i += 1
+        name = text[start:i].lower()
+        while i < n and text[i] in _SPACE:
+            i += 1
+        if i < n and text[i] != "=":
+            if name == "expandable" and tag == "blockquote":
+                found[name] = ""
+                continue
+            _refuse(
+                "Expected equal sign in declaration of an attribute of the tag"
+                f' "{tag}" at byte offset {_offset(text, begin)}'
+            )
+        i += 1
+        while i < n and text[i] in _SPACE:
+            i += 1
+        if i >= n:
+            _refuse(f'Unclosed start tag "{tag}" at byte offset {_offset(text, begin)}')
+        if text[i] in "'\"":
+            quote, value_start = text[i], i
+            i += 1
+            value: list[str] = []
+            while i < n and text[i] != quote:
+                if text[i] == "&":
+                    decoded, i = _entity(text, i)
+                    value.append(decoded)
+                else:
+                    value.append(text[i])
+                    i += 1
+            if i >= n:
+                _refuse(f"Unclosed end tag at byte offset {_offset(text, value_start)}")
+            i += 1
+            found[name] = "".join(value)
+        else:
+            token = _NAME_TOKEN.match(text, i)
+            assert token is not None
+            if token.end() >= n or text[token.end()] not in _SPACE + ">":
+                _refuse(f"Unexpected end of name token at byte offset {_offset(text, i)}")
+            found[name] = token.group().lower()
+            i = token.end()
+
+
+def _end_tag(text: str, i: int, stack: list[str]) -> int:
+    """Close the innermost open tag with the end tag at `i`; returns the position after it."""
+    begin, n = i, len(text)
+    if not stack:
+        _refuse(f"Unexpected end tag at byte offset {_offset(text, begin)}")
+    i += 2
+    while i < n and text[i] not in _SPACE and text[i] != ">":
+        i += 1
+    name = text[begin + 2 : i]
+    while i < n and text[i] in _SPACE:
+        i += 1
+    if i >= n or text[i] != ">":
+        _refuse(f"Unclosed end tag at byte offset {_offset(text, begin)}")
+    expected = stack.pop()
+    if name and name.lower() != expected:
+        _refuse(
+            f"Unmatched end tag at byte offset {_offset(text, begin)},"
+            f' expected "</{expected}>", found "</{name}>"'
+        )
+    return i + 1
+
+
+def _offset(text: str, i: int) -> int:
+    return len(text[:i].encode())
+
+
+def _refuse(problem: str) -> NoReturn:
+    raise ApiError(400, f"Bad Request: can't parse entities: {problem}")
+
+
+def check_markup(markup: dict[str, Any] | None) -> None:
+    """Refuse an inline keyboard Telegram would: a button without an action, or bad data."""
+    for row in (markup or {}).get("inline_keyboard", []):
+        for button in row:
+            if not str(button.get("text", "")).strip():
+                raise ApiError(
+                    400, "Bad Request: can't parse inline keyboard button: Text is empty"
+                )
+            data = button.get("callback_data")
+            if data is not None:
+                if not 1 <= len(str(data).encode()) <= MAX_CALLBACK_DATA:
+                    raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")
+            elif not any(key in button for key in _BUTTON_ACTIONS):
+                raise ApiError(
+                    400,
+                    "Bad Request: can't parse inline keyboard button:"
+                    " Text buttons are unallowed in the inline keyboard",
+                )
+
+
+_BUTTON_ACTIONS = (
+    "url",
+    "login_url",
+    "web_app",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+    "pay",
+)
+
+
+@dataclass
+class RateLimit:
+    """Telegram's flood limits, opt-in: at most `per_chat` calls per chat and `overall`
+    calls in all, in any window of `window` seconds."""
+
+    per_chat: int
+    overall: int
+    chat_window: float
+    overall_window: float
+    chats: dict[int, deque[float]] = field(default_factory=dict)
+    everyone: deque[float] = field(default_factory=deque)
+
+    def admit(self, chat_id: int | None, now: float) -> int | None:
+        """Record a call now and return None, or the seconds to wait if it is too soon."""
+        waits = [_wait(self.everyone, self.overall, self.overall_window, now)]
+        history = self.chats.setdefault(chat_id, deque()) if chat_id is not None else None
+        if history is not None:
+            waits.append(_wait(history, self.per_chat, self.chat_window, now))
+        wait = max(w for w in waits)
+        if wait > 0:
+            return max(1, math.ceil(wait))
+        self.everyone.append(now)
+        if history is not None:
+            history.append(now)
+        return None
+
+
+def _wait(history: deque[float], limit: int, window: float, now: float) -> float:
+    while history and history[0] <= now - window:
+        history.popleft()
+    return history[0] + window - now if len(history) >= limit else 0.0
+
+
+def _per_window(rate: float | None) -> tuple[int, float]:
+    """A rate per second as (calls, window): 30 -> 30 a second, 1/3 -> 1 in 3 seconds;
+    None -> no limit."""
+    if rate is None:
+        return sys.maxsize, 1.0
+    if rate <= 0:
+        raise ValueError("a rate limit must be positive")
+    return (int(rate), 1.0) if rate >= 1 else (1, 1 / rate)
 
 
 class FakeBotApi:
@@ -108,6 +382,22 @@ class FakeBotApi:
         self.handled: Counter[int] = Counter()
         """Per update_id: how often it was delivered, and how often the bot finished it
         (the harness counts the latter with a last-group handler)."""
+        self.limits: RateLimit | None = None
+        self.throttled: list[Call] = []
+        """Calls answered 429 by the rate limit."""
+
+    def rate_limit(
+        self, per_chat_per_second: float | None = 1, global_per_second: float | None = 30
+    ) -> None:
+        """Answer 429 with retry_after past these rates (Telegram's, by default); both None
+        turns the limit off again. A fractional rate such as 20/60 allows one call per
+        1/rate seconds."""
+        if per_chat_per_second is None and global_per_second is None:
+            self.limits = None
+            return
+        per_chat, chat_window = _per_window(per_chat_per_second)
+        overall, overall_window = _per_window(global_per_second)
+        self.limits = RateLimit(per_chat, overall, chat_window, overall_window)
 
     # -- server --------------------------------------------------------------------
 
@@ -139,6 +429,7 @@ class FakeBotApi:
         try:
             if self.fail_next and method != "getUpdates":
                 raise self.fail_next.pop(0)
+            self._throttle(method, params)
             handler = getattr(self, f"_m_{method}", None)
             if handler is None:
                 raise ApiError(400, f"Bad Request: method {method} is not implemented")
@@ -149,6 +440,15 @@ class FakeBotApi:
             response = web.json_response({"ok": True, "result": result})
         await self._notify()
         return response
+
+    def _throttle(self, method: str, params: dict[str, Any]) -> None:
+        if self.limits is None or method not in RATE_LIMITED:
+            return
+        chat_id = params.get("chat_id")
+        wait = self.limits.admit(chat_id if isinstance(chat_id, int) else None, time.monotonic())
+        if wait is not None:
+            self.throttled.append(self.calls[-1])
+            raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
 
     async def mark_handled(self, update_id: int) -> None:
         self.handled[update_id] += 1
@@ -196,46 +496,55 @@ class FakeBotApi:
 
     async def _m_sendMessage(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = int(params["chat_id"])
-        if len(params["text"]) > 4096:
-            raise ApiError(400, "Bad Request: message is too long")
-        message = BotMessage(chat_id, next(self._message_ids), params["text"], _markup(params))
+        text = _text(params, too_long="message is too long")
+        markup = _markup(params)
+        message = BotMessage(
+            chat_id, next(self._message_ids), text, markup, parse_mode=params.get("parse_mode")
+        )
         self.messages.setdefault(chat_id, []).append(message)
         return message.as_dict(self._chat(chat_id))
 
     async def _m_sendDocument(self, params: dict[str, Any]) -> dict[str, Any]:
         chat_id = int(params["chat_id"])
         document = params["document"]
+        caption = str(params.get("caption") or "")
+        if len(visible_text(caption, params.get("parse_mode"))) > MAX_CAPTION:
+            raise ApiError(400, "Bad Request: message caption is too long")
         message = BotMessage(
             chat_id,
             next(self._message_ids),
-            params.get("caption", ""),
+            caption,
             _markup(params),
             document=document.file.read() if hasattr(document, "file") else b"",
             filename=getattr(document, "filename", None),
+            parse_mode=params.get("parse_mode"),
         )
         self.messages.setdefault(chat_id, []).append(message)
         return message.as_dict(self._chat(chat_id))
 
     async def _m_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        text = _text(params, too_long="MESSAGE_TOO_LONG")
+        markup = _markup(params)  # none given: Telegram takes the keyboard off
         if self.refuse_edits:
             raise ApiError(400, "Bad Request: message can't be edited")
         message = self._find(params)
-        markup = _markup(params)
-        if message.html == params["text"] and message.reply_markup == markup:
+        parse_mode = params.get("parse_mode")
+        same = (message.html, message.parse_mode) == (text, parse_mode)
+        if same and message.reply_markup == markup:
             raise ApiError(
                 400,
                 "Bad Request: message is not modified: specified new message content and"
                 " reply markup are exactly the same",
             )
-        message.html, message.reply_markup = params["text"], markup
+        message.html, message.reply_markup, message.parse_mode = text, markup, parse_mode
         message.edits += 1
         return message.as_dict(self._chat(message.chat_id))
 
     async def _m_editMessageReplyMarkup(self, params: dict[str, Any]) -> dict[str, Any]:
+        markup = _markup(params)
         if self.refuse_edits:
             raise ApiError(400, "Bad Request: message can't be edited")
         message = self._find(params)
-        markup = _markup(params)
         if message.reply_markup == markup:
             raise ApiError(400, "Bad Request: message is not modified")
         message.reply_markup = markup
@@ -244,6 +553,8 @@ class FakeBotApi:
 
     async def _m_answerCallbackQuery(self, params: dict[str, Any]) -> bool:
         query_id = str(params["callback_query_id"])
+        if len(str(params.get("text") or "")) > MAX_CALLBACK_ANSWER:
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
         if query_id in self.callback_answers:
             raise ApiError(
                 400,
@@ -446,10 +757,23 @@ class FakeUser:
 
 
 def _markup(params: dict[str, Any]) -> dict[str, Any] | None:
+    """The inline keyboard asked for (checked as Telegram does), or None for none."""
     markup = params.get("reply_markup")
+    check_markup(markup)
     if not markup or not markup.get("inline_keyboard"):
         return None
     return markup
+
+
+def _text(params: dict[str, Any], too_long: str) -> str:
+    """A message's text as sent, once Telegram would accept it."""
+    text = str(params.get("text") or "")
+    visible = visible_text(text, params.get("parse_mode"))
+    if not visible:
+        raise ApiError(400, "Bad Request: message text is empty")
+    if len(visible) > MAX_TEXT:
+        raise ApiError(400, f"Bad Request: {too_long}")
+    return text
 
 
 def _error(code: int, description: str, retry_after: int | None = None) -> web.Response:

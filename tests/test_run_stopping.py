@@ -9,9 +9,10 @@ import signal
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.outbox import enqueue_la, message_payload
+from bot.outbox import enqueue_la
 from storage import Database, outbox
 from tests.fake_bot_api import FakeBotApi
+from tests.legacy_payloads import message_payload
 from tests.test_run_process import WAIT, environment, start_bot
 
 LA_CHAT = 9000

@@ -92,7 +92,6 @@ async def send_summary(
         return texts().string("admin.cli.already")
     return texts().string(
         "admin.cli.sent",
-        messages=queued,
         chats=len(config.la_chat_ids),
         sent=delivered.sent,
         retried=delivered.retried,

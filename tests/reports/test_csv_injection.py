@@ -15,8 +15,7 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.flows import events
-from bot.la_summary import summary_payloads
-from bot.outbox import document_bytes
+from bot.la_summary import summary_notice
 from bot.summary.load import load_summary
 from bot.summary.render_csv import FORMULA_STARTS, spreadsheet_safe
 from tests.conftest import Seeded
@@ -84,12 +83,8 @@ def test_auditbot_summary_csv_file_neutralises_formulas(typed: Path, tmp_path: P
 async def test_the_la_summary_csv_neutralises_formulas_and_the_xlsx_keeps_text(
     typed: Path, seeded: Seeded
 ) -> None:
-    payloads = summary_payloads(await load_summary(seeded.db, seeded.clock()))
-    files = {
-        p["document"]["filename"].rsplit(".", 1)[1]: document_bytes(p)
-        for p in payloads
-        if "document" in p
-    }
+    notice = summary_notice(await load_summary(seeded.db, seeded.clock()))
+    files = {a.filename.rsplit(".", 1)[1]: a.content for a in notice.attachments}
     check((files["csv"] or b"").decode("utf-8-sig"))
 
     book = load_workbook(io.BytesIO(files["xlsx"] or b""))

@@ -9,13 +9,14 @@ from html.parser import HTMLParser
 from docx import Document
 from openpyxl import load_workbook
 
+from bot.channels.telegram.split import TELEGRAM_LIMIT, split_html
 from bot.flows import events
 from bot.summary.render_csv import render_csv
 from bot.summary.render_docx import docx_zip, render_all_docx
 from bot.summary.render_html import render_html
+from bot.summary.render_message import render_message
 from bot.summary.render_text import render_text
 from bot.summary.render_xlsx import render_xlsx
-from bot.summary.telegram_messages import TELEGRAM_LIMIT, split_html, telegram_messages
 from tests.reports.conftest import (
     DIFFERS_NOTE,
     FORMULA_NOTE,
@@ -73,7 +74,7 @@ async def test_html_escapes_user_text_and_prints(filled: Filled) -> None:
 
 
 async def test_telegram_messages_escape_and_balance(filled: Filled) -> None:
-    messages = telegram_messages(await filled.summary())
+    messages = split_html(render_message(await filled.summary()))
     joined = "\n".join(messages)
     assert ESCAPED_NOTE in joined and HTML_NOTE not in joined
     assert "Dan &lt;Dee&gt;" not in joined or "Dan &lt;Dee&gt; &amp; Co" in joined
@@ -96,7 +97,7 @@ async def test_telegram_messages_stay_under_the_limit_with_many_long_notes(
         "carol",
         *(events.BatchEntry(qid, None, note) for qid, note in long_notes.items()),
     )
-    messages = telegram_messages(await filled.summary())
+    messages = split_html(render_message(await filled.summary()))
     assert len(messages) > 10
     assert all(len(m) < TELEGRAM_LIMIT for m in messages)
     text = "".join(visible(m) for m in messages)

@@ -9,11 +9,13 @@ from telegram import Bot
 
 from bot.channels.telegram.deliver import TelegramDeliverer
 from bot.config import Settings
-from bot.outbox import TELEGRAM, OutboxWorker, document_payload, message_payload
+from bot.notices import Attachment, Notice
+from bot.outbox import TELEGRAM, OutboxWorker
 from bot.scheduler import tick
 from storage import Database, open_database, outbox, partnerships
 from storage.outbox import NewMessage, OutboxRow
 from tests.conftest import Clock, Seeded
+from tests.legacy_payloads import document_payload, message_payload
 from tests.scheduling.conftest import FlakyBotApi
 from tests.scheduling.test_round import at
 
@@ -181,3 +183,36 @@ async def test_documents_are_sent_from_bytes(
         ("summary.xlsx", b"PK\x03\x04"),
         ("summary.csv", b"a,b\n1,2\n"),
     ]
+
+
+async def test_a_notice_in_parts_carries_on_after_the_parts_already_sent(
+    db: Database, clock: Clock, api: FlakyBotApi, telegram_bot: Bot
+) -> None:
+    files = [Attachment(f"{name}.csv", name.encode()) for name in ("a", "b", "c")]
+    notice = Notice("summary.la", {"round_id": 1, "body_html": "<b>Summary</b>"}, (), files)
+    async with db.transaction() as conn:
+        await outbox.enqueue(
+            conn, NewMessage("n1", TELEGRAM, "41", "summary", notice.to_payload()), clock()
+        )
+    api.script[41] = ["ok", "ok", "500"]  # the second file fails
+    assert (await worker(db, telegram_bot, clock).run_once()).retried == 1
+    clock.advance(minutes=5)
+    assert (await worker(db, telegram_bot, clock).run_once()).sent == 1
+    sent = [m.filename or m.text for m in api.messages[41]]
+    assert sent == ["Summary", "a.csv", "b.csv", "c.csv"]  # each part once, in order
+
+
+async def test_rows_queued_before_notices_still_deliver(
+    db: Database, clock: Clock, api: FlakyBotApi, telegram_bot: Bot
+) -> None:
+    buttons = [[{"label": "reminders.button.continue", "data": "a1|g"}]]
+    async with db.transaction() as conn:
+        for key, payload in (
+            ("old1", message_payload("<b>Reminder</b>", "Reminder", buttons)),
+            ("old2", document_payload("old.csv", b"x,y\n")),
+        ):
+            await outbox.enqueue(conn, NewMessage(key, TELEGRAM, "42", "summary", payload), clock())
+    assert (await worker(db, telegram_bot, clock).run_once()).sent == 2
+    first, second = api.messages[42]
+    assert first.text == "Reminder" and first.buttons == [("Continue", "a1|g")]
+    assert (second.filename, second.document) == ("old.csv", b"x,y\n")

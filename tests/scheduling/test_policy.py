@@ -5,14 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from bot.config import Settings
-from bot.reminders import (
-    Policy,
-    SnoozeChoice,
-    decode_snooze,
-    encode_snooze,
-    snooze_until,
-)
-from bot.scheduler import snooze_from_button, tick
+from bot.notices import Intent, Notice
+from bot.reminders import Policy, SnoozeChoice, snooze, snooze_until
+from bot.scheduler import tick
 from storage import outbox
 from tests.conftest import Seeded
 from tests.scheduling.test_round import at
@@ -49,14 +44,6 @@ def test_snooze_never_goes_past_the_deadline(settings: Settings) -> None:
     assert snooze_until(SnoozeChoice.TOMORROW, at(11, 30, 10), DEADLINE, p) is None
 
 
-def test_snooze_callback_data_round_trips_and_refuses_strangers() -> None:
-    data = encode_snooze(12, SnoozeChoice.NEXT_WEEK)
-    assert len(data.encode()) <= 64
-    assert decode_snooze(data) == (12, SnoozeChoice.NEXT_WEEK)
-    for bad in (None, "", "a1|g", "z1|x|1", "z1|d|", "z1|d|1|2", "z1|d|-1"):
-        assert decode_snooze(bad) is None
-
-
 async def test_a_snoozed_contact_hears_again_when_the_snooze_ends(
     linked: Seeded, settings: Settings
 ) -> None:
@@ -65,13 +52,20 @@ async def test_a_snoozed_contact_hears_again_when_the_snooze_ends(
     await tick(db, settings, clock)  # d-7 to all four
     async with db.read() as conn:
         row = next(r for r in await outbox.all_rows(conn) if r.recipient == "1004")
-    [tomorrow, week] = row.payload["buttons"][1]
-    assert tomorrow["label"] == "reminders.button.tomorrow"
+    notice = Notice.from_payload(row.payload)
+    assert notice is not None
+    [tomorrow, week] = notice.actions[1]
+    assert (tomorrow.label, tomorrow.intent) == ("reminders.button.tomorrow", Intent.SNOOZE)
     alice, dan = linked.contacts["alice"], linked.contacts["dan"]
-    reply = await snooze_from_button(db, settings, dan.id, week["data"], clock())
-    assert reply is not None and "Monday 30 November" in reply  # capped at the deadline
-    assert await snooze_from_button(db, settings, dan.id, "a1|g", clock()) is None
-    await snooze_from_button(db, settings, alice.id, tomorrow["data"], clock())
+
+    async def tap(contact_id: int, action: object) -> str:
+        args = action.args  # type: ignore[attr-defined]
+        choice = SnoozeChoice(args["choice"])
+        return await snooze(db, settings, contact_id, args["round_id"], choice, clock())
+
+    reply = await tap(dan.id, week)
+    assert "Monday 30 November" in reply  # capped at the deadline
+    await tap(alice.id, tomorrow)
     # Friday: d-3 goes to bob and carol, not to dan (snoozed); alice's snooze has ended
     # on Tuesday, so her snooze reminder went then and d-3 now supersedes it.
     for day, hour in ((24, 9), (25, 9), (26, 9), (27, 9), (30, 9)):

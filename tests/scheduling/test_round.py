@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.config import Settings
+from bot.notices import Notice
 from bot.scheduler import tick
 from storage import Database, open_database, outbox, partnerships, rounds
 from storage.outbox import OutboxRow
@@ -92,7 +93,9 @@ async def test_a_whole_round_hour_by_hour(
     [flag] = [r for r in got if r.kind == "flag"]
     assert flag.recipient == str(LA_CHAT)
     assert flag.created_at == at(12, 2, 9)
-    assert "East Partnership" in flag.payload["html"]
+    notice = Notice.from_payload(flag.payload)
+    assert notice is not None and notice.kind == "flag.la"
+    assert notice.context["partnership"] == "East Partnership"
 
 
 async def test_catch_up_after_downtime_queues_one_reminder_per_contact(

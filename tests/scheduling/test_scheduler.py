@@ -13,11 +13,12 @@ from telegram.request import HTTPXRequest
 
 from bot.channels.telegram.deliver import TelegramDeliverer
 from bot.config import Settings
-from bot.outbox import TELEGRAM, enqueue_la, message_payload
+from bot.outbox import TELEGRAM, enqueue_la
 from bot.scheduler import DRAIN_JOB, PRUNE_JOB, TICK_JOB, build_scheduler
 from storage import Database, invites, outbox, updates
 from tests.conftest import Seeded
 from tests.fake_bot_api import FakeBotApi
+from tests.legacy_payloads import message_payload
 from tests.scheduling.conftest import LA_CHAT, FlakyBotApi
 from tests.scheduling.test_round import at
 

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from bot.channels.telegram import callback_codec as codec
 from bot.flows import events as ev
-from bot.reminders import SnoozeChoice, decode_snooze
+from bot.reminders import SnoozeChoice
 
 SETTINGS = settings(max_examples=500, deadline=None)
 
@@ -47,7 +47,6 @@ def test_decoding_any_text_raises_only_malformed_callback(data: str) -> None:
     snooze = codec.decode_snooze(data)
     if snooze is not None:
         assert data.isascii() and data.split("|")[2] == str(snooze[0])
-    decode_snooze(data)  # the reminders' wrapper too
 
 
 @SETTINGS
@@ -63,7 +62,6 @@ def test_every_button_round_trips(event: ev.Event) -> None:
 def test_every_snooze_button_round_trips(round_id: int, choice: SnoozeChoice) -> None:
     data = codec.encode_snooze(round_id, choice.value)
     assert codec.decode_snooze(data) == (round_id, choice.value)
-    assert decode_snooze(data) == (round_id, choice)
 
 
 @pytest.mark.parametrize(
@@ -71,7 +69,6 @@ def test_every_snooze_button_round_trips(round_id: int, choice: SnoozeChoice) ->
 )
 def test_snooze_data_takes_ascii_digits_only(data: str) -> None:
     assert codec.decode_snooze(data) is None
-    assert decode_snooze(data) is None
 
 
 @pytest.mark.parametrize(

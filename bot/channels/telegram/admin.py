@@ -20,6 +20,7 @@ from telegram.ext import ContextTypes
 from bot import la_summary
 from bot.channels.telegram.deliver import TelegramDeliverer
 from bot.channels.telegram.render import sentence
+from bot.channels.telegram.split import split_html
 from bot.clock import Clock
 from bot.config import Settings
 from bot.outbox import TELEGRAM, DrainResult
@@ -27,7 +28,6 @@ from bot.scheduler import build_worker, tick
 from bot.summary.context import template_context
 from bot.summary.load import NoRoundError, load_summary
 from bot.summary.model import Reason
-from bot.summary.telegram_messages import split_html
 from bot.texts import texts
 from storage import Database, partnerships
 
@@ -121,11 +121,7 @@ class AdminCommands:
             await send(context, chat_id, sentence("admin.summary_already"))
             return
         files = len(la_summary.FILE_KINDS)
-        await send(
-            context,
-            chat_id,
-            sentence("admin.summary_queued", messages=queued - files, files=files),
-        )
+        await send(context, chat_id, sentence("admin.summary_queued", files=files))
         await self.deliver(context.bot)
 
     async def remind(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, send: Send) -> None:

@@ -23,6 +23,8 @@ from telegram.error import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.channels.telegram import notices
+from bot.notices import Notice
 from bot.outbox import (
     OutboxMessage,
     PermanentFailure,
@@ -46,15 +48,31 @@ class TelegramDeliverer:
             chat_id = int(message.recipient)
         except ValueError:
             raise PermanentFailure(f"not a Telegram chat id: {message.recipient!r}") from None
+        notice = Notice.from_payload(message.payload)
+        to_send = notices.parts(notice) if notice is not None else _queued_before(message.payload)
+        for number, part in enumerate(to_send, start=1):
+            if number <= message.parts_sent:
+                continue  # sent by an earlier try
+            await self._send(chat_id, part)
+            if message.part_sent is not None and len(to_send) > 1:
+                await message.part_sent(number)
+
+    async def _send(self, chat_id: int, part: notices.Part) -> None:
         try:
-            if "document" in message.payload:
-                await self._send_document(chat_id, message.payload)
+            if isinstance(part, notices.Document):
+                await self.bot.send_document(
+                    chat_id,
+                    part.content,
+                    filename=part.filename,
+                    caption=part.caption_html or None,
+                    parse_mode=ParseMode.HTML,
+                )
             else:
                 await self.bot.send_message(
                     chat_id,
-                    message.payload["html"],
+                    part.html,
                     parse_mode=ParseMode.HTML,
-                    reply_markup=keyboard(message.payload.get("buttons") or ()),
+                    reply_markup=part.keyboard,
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                 )
         except RetryAfter as exc:
@@ -72,23 +90,19 @@ class TelegramDeliverer:
         except (InvalidToken, TelegramError) as exc:
             raise TemporaryFailure(f"{type(exc).__name__}: {exc.message}") from exc
 
-    async def _send_document(self, chat_id: int, payload: Mapping[str, Any]) -> None:
-        document = payload["document"]
-        content = document_bytes(payload)
-        if content is None:
-            raise PermanentFailure(f"document {document.get('filename')!r} has no content")
-        await self.bot.send_document(
-            chat_id,
-            content,
-            filename=document["filename"],
-            caption=payload.get("caption_html") or None,
-            parse_mode=ParseMode.HTML,
-            reply_markup=keyboard(payload.get("buttons") or ()),
-        )
+
+def _queued_before(payload: Mapping[str, Any]) -> list[notices.Part]:
+    """A row queued by a release before notices: Telegram HTML or a file, buttons as data."""
+    if "document" not in payload:
+        return [notices.Text(payload["html"], _old_keyboard(payload.get("buttons") or ()))]
+    content = document_bytes(payload)
+    if content is None:
+        raise PermanentFailure(f"document {payload['document'].get('filename')!r} has no content")
+    caption = payload.get("caption_html") or ""
+    return [notices.Document(payload["document"]["filename"], content, caption)]
 
 
-def keyboard(rows: Sequence[Sequence[Mapping[str, str]]]) -> InlineKeyboardMarkup | None:
-    """Buttons stored as data (a strings.yaml key and callback data) made real."""
+def _old_keyboard(rows: Sequence[Sequence[Mapping[str, str]]]) -> InlineKeyboardMarkup | None:
     if not rows:
         return None
     t = texts()

@@ -17,7 +17,7 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-from bot import scheduler
+from bot import reminders
 from bot.audit_service import AuditService, Outcome
 from bot.channels.telegram import callback_codec as codec
 from bot.channels.telegram import render
@@ -231,12 +231,15 @@ class TelegramChannel:
         if contact is None:
             await self.send(context, chat_id, render.not_linked())
             return
-        reply = await scheduler.snooze_from_button(
-            self.db, self.settings, contact.id, query.data or "", self.clock()
-        )
-        if reply is None:
+        decoded = codec.decode_snooze(query.data)
+        choice = _snooze_choice(decoded[1]) if decoded is not None else None
+        if decoded is None or choice is None:
             log.warning("refused snooze data %r from user %s", query.data, contact.id)
             reply = texts().string("telegram.bad_button")
+        else:
+            reply = await reminders.snooze(
+                self.db, self.settings, contact.id, decoded[0], choice, self.clock()
+            )
         await self.send(context, chat_id, escape(reply, quote=False))
         message = query.message
         markup = message.reply_markup if isinstance(message, Message) else None
@@ -380,3 +383,10 @@ def _command(text: str, me: str | None) -> str | None:
     if bot and (me is None or bot.lower() != me.lower()):
         return None
     return name.lower()
+
+
+def _snooze_choice(value: str) -> reminders.SnoozeChoice | None:
+    try:
+        return reminders.SnoozeChoice(value)
+    except ValueError:
+        return None

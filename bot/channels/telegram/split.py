@@ -1,26 +1,17 @@
-"""The summary as Telegram HTML messages, each within Telegram's length limit.
+"""Long Telegram HTML cut into messages within Telegram's length limit.
 
-The whole summary is rendered once (autoescaped) and then cut, preferably at blank lines,
-else at line ends, else at spaces; tags still open at a cut are closed at the end of one
-message and reopened at the start of the next, and entities are never split.
+The text is cut preferably at blank lines, else at line ends, else at spaces; tags still
+open at a cut are closed at the end of one message and reopened at the start of the next,
+and entities are never split.
 """
 
 from __future__ import annotations
 
 import re
 
-from bot.summary.context import template_context
-from bot.summary.model import Summary
-from bot.texts import texts
-
 TELEGRAM_LIMIT = 4096
 _ATOM = re.compile(r"<[^<>]*>|&#?\w+;|[^<&]", re.DOTALL)
 _TAG = re.compile(r"<(/?)([a-zA-Z][\w-]*)[^>]*?(/?)>")
-
-
-def telegram_messages(summary: Summary, limit: int = TELEGRAM_LIMIT) -> list[str]:
-    html = texts().render("reports/summary.telegram.html.j2", **template_context(summary))
-    return split_html(html, limit)
 
 
 def split_html(html: str, limit: int = TELEGRAM_LIMIT) -> list[str]:
