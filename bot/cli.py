@@ -15,9 +15,10 @@ from rich.table import Table
 from bot import admin
 from bot.admin import AdminError
 from bot.audit_service import AuditService
+from bot.channels import registry
 from bot.channels.console import ConsoleChat
 from bot.clock import system_clock
-from bot.commands import history, outbox, reports, telegram
+from bot.commands import history, outbox, reports, serve
 from bot.commands.common import (
     UserError,
     database,
@@ -149,7 +150,7 @@ def partnerships_list() -> None:
         for c in contacts:
             telegram_state = (
                 t.string("cli.linked")
-                if c.telegram_user_id
+                if c.linked("telegram")
                 else (f"@{c.telegram_username}" if c.telegram_username else "")
             )
             table.add_row(c.partnership, c.name, c.email, telegram_state)
@@ -313,8 +314,10 @@ def demo() -> None:
     run(main)
 
 
-for module in (reports, history, telegram, outbox):
+for module in (serve, reports, history, outbox):
     module.register(app)
+for channel in registry.available():
+    channel.register_commands(app)
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -16,6 +17,21 @@ class ConfigError(ValueError):
 
 
 IdList = Annotated[tuple[int, ...], NoDecode]
+CHANNELS = ("telegram", "email")
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """Someone the bot writes to on its own: a channel and that channel's address."""
+
+    channel: str
+    address: str
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.address}"
+
+
+Recipients = Annotated[tuple[Recipient, ...], NoDecode]
 WORKING_DAYS = 5
 """Monday to Friday: reminders and digests never go out at weekends."""
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -47,7 +63,10 @@ class Settings(BaseSettings):
     telegram_webhook_url: str | None = Field(None, alias="TELEGRAM_WEBHOOK_URL")
     telegram_webhook_port: int = Field(8443, alias="TELEGRAM_WEBHOOK_PORT", ge=1, le=65535)
     invite_ttl_days: int = Field(14, alias="INVITE_TTL_DAYS", ge=1, le=365)
+    la_recipient_list: Recipients = Field((), alias="LA_RECIPIENTS")
+    admin_list: Recipients = Field((), alias="ADMINS")
     la_chat_ids: IdList = Field((), alias="LA_CHAT_IDS")
+    """Before LA_RECIPIENTS: Telegram chats only (still read, as telegram:<id>)."""
     admin_telegram_ids: IdList = Field((), alias="ADMIN_TELEGRAM_IDS")
     reminder_days_before: Annotated[tuple[int, ...], NoDecode] = Field(
         (7, 3, 1), alias="REMINDER_DAYS_BEFORE"
@@ -57,6 +76,7 @@ class Settings(BaseSettings):
     working_hours_start: time = Field(time(9), alias="WORKING_HOURS_START")
     working_hours_end: time = Field(time(17), alias="WORKING_HOURS_END")
     summary_weekly_day: str = Field("mon", alias="SUMMARY_WEEKLY_DAY")
+    default_channel: Literal["telegram", "email"] = Field("telegram", alias="DEFAULT_CHANNEL")
 
     @field_validator("timezone")
     @classmethod
@@ -76,6 +96,42 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError("use whole numbers separated by commas") from None
         return value
+
+    @field_validator("la_recipient_list", "admin_list", mode="before")
+    @classmethod
+    def _recipients(cls, value: Any) -> Any:
+        """ "telegram:123, email:audit@la.example" -> recipients."""
+        if not isinstance(value, str):
+            return value
+        found = []
+        for part in (p.strip() for p in value.split(",")):
+            if not part:
+                continue
+            channel, _, address = part.partition(":")
+            channel, address = channel.strip().lower(), address.strip()
+            if channel not in CHANNELS or not address:
+                raise ValueError(
+                    f"'{part}' should be telegram:CHAT_ID or email:ADDRESS, for example "
+                    "telegram:123456789 or email:audit@la.example"
+                )
+            digits = address.removeprefix("-")
+            if channel == "telegram" and not (digits.isascii() and digits.isdigit()):
+                raise ValueError(f"'{part}': a Telegram chat id is a whole number")
+            found.append(Recipient(channel, address))
+        return tuple(found)
+
+    @property
+    def la_recipients(self) -> tuple[Recipient, ...]:
+        """Who gets the LA summary and flags: LA_RECIPIENTS, and LA_CHAT_IDS as telegram."""
+        return _merged(self.la_recipient_list, self.la_chat_ids)
+
+    @property
+    def admins(self) -> tuple[Recipient, ...]:
+        """Who may use the admin commands: ADMINS, and ADMIN_TELEGRAM_IDS as telegram."""
+        return _merged(self.admin_list, self.admin_telegram_ids)
+
+    def is_admin(self, channel: str, account: str) -> bool:
+        return Recipient(channel, account) in self.admins
 
     @field_validator("summary_weekly_day", mode="before")
     @classmethod
@@ -101,6 +157,12 @@ class Settings(BaseSettings):
         return WEEKDAYS.index(day) if day in WEEKDAYS else None
 
     @property
+    def channels(self) -> tuple[str, ...]:
+        """The channels that are set up here, so that the bot can send through them."""
+        token = self.telegram_token.get_secret_value().strip() if self.telegram_token else ""
+        return ("telegram",) if token else ()
+
+    @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
@@ -111,6 +173,11 @@ class Settings(BaseSettings):
                 "environment or to .env."
             )
         return self.telegram_token.get_secret_value().strip()
+
+
+def _merged(listed: tuple[Recipient, ...], chat_ids: tuple[int, ...]) -> tuple[Recipient, ...]:
+    found = [*listed, *(Recipient("telegram", str(chat)) for chat in chat_ids)]
+    return tuple(dict.fromkeys(found))
 
 
 def load_settings(**overrides: Any) -> Settings:

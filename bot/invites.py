@@ -83,7 +83,7 @@ async def redeem(
         if update_key is not None and not await updates.mark_processed(
             conn, CHANNEL, f"{update_key}:link", now
         ):
-            contact = await partnerships.contact_by_telegram_id(conn, user_id)
+            contact = await partnerships.contact_by_account(conn, CHANNEL, account)
             return Redemption(Redeemed.DUPLICATE, contact)
         since = now - BAD_ATTEMPT_WINDOW
         if await invites.bad_attempts_since(conn, CHANNEL, account, since) >= MAX_BAD_ATTEMPTS:
@@ -94,7 +94,7 @@ async def redeem(
             else None
         )
         if invite is not None and invite.used_at is not None and invite.used_by == user_id:
-            contact = await partnerships.contact_by_telegram_id(conn, user_id)
+            contact = await partnerships.contact_by_account(conn, CHANNEL, account)
             if contact is not None and contact.id == invite.contact_id:
                 return Redemption(Redeemed.ALREADY_LINKED, contact)
         if invite is None:
@@ -105,7 +105,9 @@ async def redeem(
             result = Redeemed.EXPIRED
         else:
             await invites.mark_used(conn, invite.id, user_id, now)
-            await partnerships.link_telegram(conn, invite.contact_id, user_id, chat_id)
+            await partnerships.link_address(
+                conn, invite.contact_id, CHANNEL, account, str(chat_id), now
+            )
             return Redemption(
                 Redeemed.LINKED, await partnerships.contact_by_id(conn, invite.contact_id)
             )

@@ -22,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 from bot.clock import Clock, system_clock
-from bot.config import Settings
+from bot.config import Recipient, Settings
 from bot.notices import Attachment, Notice
 from bot.outbox import enqueue_la
 from bot.reminders import Policy
@@ -120,16 +120,16 @@ async def queue_summary(
     now: datetime,
     slot: str,
     *,
-    chat_ids: Sequence[int] | None = None,
+    recipients: Sequence[Recipient] | None = None,
     round_id: int | None = None,
 ) -> int:
-    """Compile the summary and queue it to every LA chat (or `chat_ids`) under `slot`.
+    """Compile the summary and queue it to every LA recipient (or `recipients`) under `slot`.
 
     Returns the number of new outbox rows: 0 when the slot was already queued everywhere.
     The round is `round_id`, else the open round, else the latest one; `NoRoundError` if
     there is none.
     """
-    chats = tuple(settings.la_chat_ids if chat_ids is None else chat_ids)
+    chats = tuple(settings.la_recipients if recipients is None else recipients)
     if not chats:
         return 0
     summary = await load_summary(db, now, round_id=round_id, zone=settings.zone)
@@ -150,7 +150,7 @@ async def queue_summary(
 
 async def summary_tick(db: Database, settings: Settings, clock: Clock = system_clock) -> list[str]:
     """Queue the LA summaries due now; returns the slots queued. Safe to call at any time."""
-    if not settings.la_chat_ids:
+    if not settings.la_recipients:
         return []
     now = clock()
     async with db.read() as conn:

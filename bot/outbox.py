@@ -20,6 +20,7 @@ from functools import partial
 from typing import Any, Protocol
 
 from bot.clock import Clock, system_clock
+from bot.config import Recipient
 from storage import Database, outbox, partnerships
 from storage.outbox import NewMessage, OutboxRow
 
@@ -108,7 +109,7 @@ def document_bytes(payload: Mapping[str, Any]) -> bytes | None:
 
 async def enqueue_la(
     db: Database,
-    chat_ids: Sequence[int],
+    recipients: Sequence[Recipient],
     kind: str,
     key: str,
     payloads: Sequence[dict[str, Any]],
@@ -116,22 +117,22 @@ async def enqueue_la(
     round_id: int | None = None,
     slot: str | None = None,
 ) -> int:
-    """Queue messages (e.g. the summary's parts and files) to every LA chat, once per `key`.
+    """Queue messages (e.g. the summary) to every LA recipient, once per `key`.
 
-    `key` names the occasion, e.g. "r3:2026-11-30"; returns how many rows were new. A chat
-    that already has the key's first part gets nothing more, so a second call whose content
-    has grown (one message more) cannot add stray parts. `slot` is recorded on every row.
+    `key` names the occasion, e.g. "r3:2026-11-30"; returns how many rows were new. A
+    recipient who already has the key's first part gets nothing more, so a second call whose
+    content has grown cannot add stray parts. `slot` is recorded on every row.
     """
     new = 0
     async with db.transaction() as conn:
-        for chat in chat_ids:
-            if payloads and await outbox.exists(conn, la_dedupe_key(kind, key, chat, 0)):
+        for recipient in recipients:
+            if payloads and await outbox.exists(conn, la_dedupe_key(kind, key, recipient, 0)):
                 continue
             for index, payload in enumerate(payloads):
                 message = NewMessage(
-                    dedupe_key=la_dedupe_key(kind, key, chat, index),
-                    channel=TELEGRAM,
-                    recipient=str(chat),
+                    dedupe_key=la_dedupe_key(kind, key, recipient, index),
+                    channel=recipient.channel,
+                    recipient=recipient.address,
                     kind=kind,
                     payload=payload,
                     round_id=round_id,
@@ -141,9 +142,9 @@ async def enqueue_la(
     return new
 
 
-def la_dedupe_key(kind: str, key: str, chat: int, part: int) -> str:
-    """(kind, occasion, chat, part): one outbox row per part of a message set per chat."""
-    return f"{kind}:{key}:{TELEGRAM}:{chat}:{part}"
+def la_dedupe_key(kind: str, key: str, recipient: Recipient, part: int) -> str:
+    """(kind, occasion, recipient, part): one row per part of a message set per recipient."""
+    return f"{kind}:{key}:{recipient.channel}:{recipient.address}:{part}"
 
 
 # --- the worker -----------------------------------------------------------------------
@@ -283,7 +284,4 @@ class OutboxWorker:
         async with self.db.transaction() as conn:
             await outbox.mark_failed(conn, row.id, f"blocked: {error}")
             await outbox.fail_pending_for(conn, row.channel, row.recipient, f"blocked: {error}")
-            if row.contact_id is not None:
-                await partnerships.mark_unreachable(conn, row.contact_id, self.clock())
-            elif row.channel == TELEGRAM and row.recipient.lstrip("-").isdigit():
-                await partnerships.mark_chat_unreachable(conn, int(row.recipient), self.clock())
+            await partnerships.mark_unreachable(conn, row.channel, row.recipient, self.clock())

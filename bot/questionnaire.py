@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 DEFAULT_QUESTIONNAIRE = "audit-2018.yaml"
 
 _ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]*$"
+MAX_ITEM_ID = 40
+"""Item ids travel in button data, which Telegram caps at 64 bytes."""
 _SCALARS = yaml.constructor.SafeConstructor()
 ANSWERED = "answered"
 """A `flag_when` value for free-text items: flag any answer other than "nothing to add"."""
@@ -65,7 +67,7 @@ class _Frozen(BaseModel):
 
 
 class Item(_Frozen):
-    id: str = Field(pattern=_ID_PATTERN)
+    id: str = Field(pattern=_ID_PATTERN, max_length=MAX_ITEM_ID)
     kind: Kind
     text: str = Field(min_length=1)
     original_text: str | None = None
@@ -228,6 +230,8 @@ def _describe(error: Any) -> str:
         return "ids use lower-case letters, digits, '.', '_' and '-'"
     if error["type"] == "string_too_short":
         return "must not be empty"
+    if error["type"] == "string_too_long":
+        return f"is longer than {error['ctx']['max_length']} characters"
     if error["type"] == "value_error":
         return str(error["ctx"]["error"])
     return str(error["msg"]).rstrip(".").lower()

@@ -19,14 +19,13 @@ from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from bot.config import WORKING_DAYS, Settings
+from bot.config import WORKING_DAYS, Recipient, Settings
 from bot.notices import Action, Intent, Notice
-from bot.outbox import TELEGRAM
 from bot.texts import texts
 from storage import Database, rounds
 from storage import reminders as store
 from storage.outbox import NewMessage
-from storage.records import Contact, Round, Status
+from storage.records import Address, Contact, Round, Status
 from storage.reminders import REMINDER_KIND, ReminderRecord, ResponseState
 
 FLAG_KIND = "flag"
@@ -50,9 +49,15 @@ class Policy:
     start: time
     end: time
     zone: ZoneInfo
+    channels: tuple[str, ...] = ("telegram",)
+    """The channels reminders can go through, the default one first."""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Policy:
+        # with no channel set up here (`auditbot remind` on an officer's machine), queue for
+        # the default one: the running bot sends them
+        configured = settings.channels or (settings.default_channel,)
+        channels = sorted(configured, key=lambda name: name != settings.default_channel)
         return cls(
             days_before=tuple(sorted({d for d in settings.reminder_days_before if d > 0})),
             inactivity_days=settings.inactivity_days,
@@ -60,7 +65,18 @@ class Policy:
             start=settings.working_hours_start,
             end=settings.working_hours_end,
             zone=settings.zone,
+            channels=tuple(channels),
         )
+
+    def address(self, contact: Contact) -> Address | None:
+        """Where to remind a contact: their preferred channel if it reaches them, else the
+        first that does, in the order of `channels`."""
+        usable = {
+            a.channel: a for a in contact.addresses if a.channel in self.channels and a.reachable
+        }
+        if contact.preferred_channel in usable:
+            return usable[contact.preferred_channel]
+        return next((usable[name] for name in self.channels if name in usable), None)
 
     def local(self, moment: datetime) -> datetime:
         return moment.astimezone(self.zone)
@@ -111,6 +127,7 @@ class Reminder:
 
     round_id: int
     contact: Contact
+    address: Address
     slot: Slot
     status: Status
     deadline: date
@@ -218,7 +235,8 @@ def decide(
         sent = [r for r in history if r.partnership_id == state.partnership_id]
         due_now: list[Reminder] = []
         for contact in by_partnership.get(state.partnership_id, []):
-            if not _telegram_reachable(contact):
+            address = policy.address(contact)
+            if address is None:
                 continue
             mine = [r for r in sent if r.contact_id == contact.id]
             slot = _due_slot(state, mine, fixed, snoozes.get(contact.id), policy, now)
@@ -228,6 +246,7 @@ def decide(
                 Reminder(
                     round_id=round_.id,
                     contact=contact,
+                    address=address,
                     slot=slot,
                     status=state.status,
                     deadline=round_.deadline,
@@ -291,15 +310,12 @@ def _due_slot(
     return latest
 
 
-def _telegram_reachable(contact: Contact) -> bool:
-    return contact.telegram_chat_id is not None and contact.unreachable_at is None
-
-
 # --- what goes into the outbox --------------------------------------------------------
 
 
 def reminder_dedupe_key(round_id: int, contact_id: int, channel: str, slot: str) -> str:
-    """(round, recipient, kind, slot): the same reminder can be written only once."""
+    """(round, contact, channel, slot): the same reminder can be written only once (and the
+    policy sends a slot to a contact once, whichever channel it went through)."""
     return f"reminder:r{round_id}:c{contact_id}:{channel}:{slot}"
 
 
@@ -342,11 +358,13 @@ def reminder_notice(reminder: Reminder) -> Notice:
 
 def reminder_message(reminder: Reminder) -> NewMessage:
     """The outbox row for a reminder."""
-    contact = reminder.contact
+    contact, address = reminder.contact, reminder.address
     return NewMessage(
-        dedupe_key=reminder_dedupe_key(reminder.round_id, contact.id, TELEGRAM, reminder.slot.name),
-        channel=TELEGRAM,
-        recipient=str(contact.telegram_chat_id),
+        dedupe_key=reminder_dedupe_key(
+            reminder.round_id, contact.id, address.channel, reminder.slot.name
+        ),
+        channel=address.channel,
+        recipient=address.address,
         kind=REMINDER_KIND,
         payload=reminder_notice(reminder).to_payload(),
         round_id=reminder.round_id,
@@ -368,21 +386,21 @@ def flag_notice(flag: FlagDecision) -> Notice:
     return Notice("flag.la", context)
 
 
-def flag_messages(flag: FlagDecision, la_chat_ids: Iterable[int]) -> list[NewMessage]:
-    """One message per LA chat saying the partnership has stopped being nudged."""
+def flag_messages(flag: FlagDecision, recipients: Iterable[Recipient]) -> list[NewMessage]:
+    """One message per LA recipient saying the partnership has stopped being nudged."""
     payload = flag_notice(flag).to_payload()
     return [
         NewMessage(
-            dedupe_key=f"flag:r{flag.round_id}:p{flag.partnership_id}:{TELEGRAM}:{chat}",
-            channel=TELEGRAM,
-            recipient=str(chat),
+            dedupe_key=f"flag:r{flag.round_id}:p{flag.partnership_id}:{to.channel}:{to.address}",
+            channel=to.channel,
+            recipient=to.address,
             kind=FLAG_KIND,
             payload=payload,
             round_id=flag.round_id,
             partnership_id=flag.partnership_id,
             slot="flag",
         )
-        for chat in la_chat_ids
+        for to in recipients
     ]
 
 

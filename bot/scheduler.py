@@ -82,7 +82,7 @@ async def tick(db: Database, settings: Settings, clock: Clock = system_clock) ->
         for flag in decisions.flags:
             if await store.add_flag(conn, current.id, flag.partnership_id, flag.reminders, now):
                 flagged += 1
-                for message in policy_.flag_messages(flag, settings.la_chat_ids):
+                for message in policy_.flag_messages(flag, settings.la_recipients):
                     await outbox.enqueue(conn, message, now)
     if queued or flagged:
         log.info("queued %d reminder(s), flagged %d partnership(s)", queued, flagged)
@@ -160,6 +160,16 @@ class Schedule:
             left = await outbox.count_pending(conn)
         log.info("stopping: %d message(s) left in the outbox for the next start", left)
         return left
+
+    def wake(self) -> None:
+        """Deliver now rather than at the next drain: someone is waiting for it. Safe beside
+        a drain under way (rows are leased; the one worker keeps each chat's pacing)."""
+        if self.worker is not None and not self.stopping:
+            task = asyncio.get_running_loop().create_task(
+                self.run_job(partial(_drain, self.worker))
+            )
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
 
     async def run_job(self, body: Callable[[], Awaitable[object]]) -> None:
         """Run a job; our own stop cancelling it is no error."""

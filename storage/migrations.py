@@ -165,4 +165,30 @@ MIGRATIONS: tuple[str, ...] = (
     -- gone, so that a retry carries on after them instead of sending them again.
     ALTER TABLE outbox ADD COLUMN parts_sent INTEGER NOT NULL DEFAULT 0;
     """,
+    """
+    -- 7: a contact's addresses, one per channel, each reachable or not on its own: blocking
+    -- the bot in Telegram says nothing about email. Today's Telegram links and directory
+    -- emails move in; the old columns are emptied (they stay: SQLite cannot drop a UNIQUE
+    -- column) and are no longer read.
+    CREATE TABLE addresses (
+        id INTEGER PRIMARY KEY,
+        contact_id INTEGER NOT NULL REFERENCES contacts(id),
+        channel TEXT NOT NULL,
+        account TEXT,
+        address TEXT NOT NULL,
+        linked_at TEXT,
+        unreachable_at TEXT,
+        UNIQUE (contact_id, channel),
+        UNIQUE (channel, account)
+    );
+    CREATE INDEX addresses_channel_address ON addresses(channel, address);
+    ALTER TABLE contacts ADD COLUMN preferred_channel TEXT;
+    INSERT INTO addresses (contact_id, channel, account, address, linked_at, unreachable_at)
+        SELECT id, 'telegram', CAST(telegram_user_id AS TEXT), CAST(telegram_chat_id AS TEXT),
+               created_at, unreachable_at
+        FROM contacts WHERE telegram_user_id IS NOT NULL AND telegram_chat_id IS NOT NULL;
+    INSERT INTO addresses (contact_id, channel, account, address)
+        SELECT id, 'email', lower(email), email FROM contacts;
+    UPDATE contacts SET telegram_user_id = NULL, telegram_chat_id = NULL, unreachable_at = NULL;
+    """,
 )

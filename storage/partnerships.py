@@ -9,7 +9,7 @@ from datetime import datetime
 import aiosqlite
 
 from storage.convert import parse_ts, ts
-from storage.records import Contact, Partnership
+from storage.records import Address, Contact, Partnership
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,11 +35,11 @@ class ImportResult:
 
 _CONTACT_COLUMNS = """
     c.id, c.partnership_id, p.name AS partnership, c.name, c.email, c.telegram_username,
-    c.telegram_user_id, c.telegram_chat_id, c.unreachable_at
+    c.preferred_channel
 """
 
 
-def _contact(row: aiosqlite.Row) -> Contact:
+def _contact(row: aiosqlite.Row, addresses: tuple[Address, ...]) -> Contact:
     return Contact(
         id=row["id"],
         partnership_id=row["partnership_id"],
@@ -47,10 +47,38 @@ def _contact(row: aiosqlite.Row) -> Contact:
         name=row["name"],
         email=row["email"],
         telegram_username=row["telegram_username"],
-        telegram_user_id=row["telegram_user_id"],
-        telegram_chat_id=row["telegram_chat_id"],
+        addresses=addresses,
+        preferred_channel=row["preferred_channel"],
+    )
+
+
+def _address(row: aiosqlite.Row) -> Address:
+    return Address(
+        channel=row["channel"],
+        address=row["address"],
+        account=row["account"],
+        linked_at=parse_ts(row["linked_at"]),
         unreachable_at=parse_ts(row["unreachable_at"]),
     )
+
+
+async def _with_addresses(
+    conn: aiosqlite.Connection, rows: Iterable[aiosqlite.Row]
+) -> list[Contact]:
+    rows = list(rows)
+    found: dict[int, list[Address]] = {row["id"]: [] for row in rows}
+    if len(found) == 1:
+        where, args = "contact_id = ?", tuple(found)
+    else:
+        where, args = "1", ()
+    async with conn.execute(
+        f"SELECT * FROM addresses WHERE {where} ORDER BY channel",  # noqa: S608 - constants
+        args,
+    ) as cur:
+        for row in await cur.fetchall():
+            if row["contact_id"] in found:
+                found[row["contact_id"]].append(_address(row))
+    return [_contact(row, tuple(found[row["id"]])) for row in rows]
 
 
 async def import_contacts(
@@ -74,10 +102,15 @@ async def import_contacts(
         ) as cur:
             existing = await cur.fetchone()
         if existing is None:
-            await conn.execute(
+            cur = await conn.execute(
                 "INSERT INTO contacts (partnership_id, name, email, telegram_username, created_at)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (partnership_id, row.name, row.email, row.telegram_username, ts(now)),
+            )
+            await conn.execute(
+                "INSERT INTO addresses (contact_id, channel, account, address)"
+                " VALUES (?, 'email', lower(?), ?)",
+                (cur.lastrowid, row.email, row.email),
             )
             contacts_added += 1
         elif tuple(existing) != (partnership_id, row.name, row.telegram_username):
@@ -117,7 +150,8 @@ async def list_contacts(
         f" {where} ORDER BY p.name, c.name",
         params,
     ) as cur:
-        return [_contact(row) for row in await cur.fetchall()]
+        rows = await cur.fetchall()
+    return await _with_addresses(conn, rows)
 
 
 async def contact_by_email(conn: aiosqlite.Connection, email: str) -> Contact | None:
@@ -128,8 +162,15 @@ async def contact_by_id(conn: aiosqlite.Connection, contact_id: int) -> Contact 
     return await _contact_where(conn, "c.id = ?", contact_id)
 
 
-async def contact_by_telegram_id(conn: aiosqlite.Connection, user_id: int) -> Contact | None:
-    return await _contact_where(conn, "c.telegram_user_id = ?", user_id)
+async def contact_by_account(
+    conn: aiosqlite.Connection, channel: str, account: str
+) -> Contact | None:
+    """The contact who linked this account (a Telegram user id) on `channel`."""
+    async with conn.execute(
+        "SELECT contact_id FROM addresses WHERE channel = ? AND account = ?", (channel, account)
+    ) as cur:
+        row = await cur.fetchone()
+    return await contact_by_id(conn, row["contact_id"]) if row else None
 
 
 async def _contact_where(
@@ -141,35 +182,40 @@ async def _contact_where(
         (value,),
     ) as cur:
         row = await cur.fetchone()
-    return _contact(row) if row else None
+    return (await _with_addresses(conn, [row]))[0] if row else None
 
 
-async def link_telegram(
-    conn: aiosqlite.Connection, contact_id: int, user_id: int, chat_id: int
+async def link_address(
+    conn: aiosqlite.Connection,
+    contact_id: int,
+    channel: str,
+    account: str,
+    address: str,
+    now: datetime,
 ) -> None:
-    """Link a Telegram account to a contact, unlinking it from any other contact first."""
+    """Link an account on `channel` to a contact (taking it from any other contact first);
+    the address is reachable again."""
     await conn.execute(
-        "UPDATE contacts SET telegram_user_id = NULL, telegram_chat_id = NULL"
-        " WHERE telegram_user_id = ? AND id != ?",
-        (user_id, contact_id),
+        "DELETE FROM addresses WHERE channel = ? AND account = ? AND contact_id != ?",
+        (channel, account, contact_id),
     )
     await conn.execute(
-        "UPDATE contacts SET telegram_user_id = ?, telegram_chat_id = ?, unreachable_at = NULL"
-        " WHERE id = ?",
-        (user_id, chat_id, contact_id),
+        "INSERT INTO addresses (contact_id, channel, account, address, linked_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT (contact_id, channel) DO UPDATE SET"
+        " account = excluded.account, address = excluded.address,"
+        " linked_at = excluded.linked_at, unreachable_at = NULL",
+        (contact_id, channel, account, address, ts(now)),
     )
 
 
-async def mark_unreachable(conn: aiosqlite.Connection, contact_id: int, now: datetime) -> None:
-    await conn.execute("UPDATE contacts SET unreachable_at = ? WHERE id = ?", (ts(now), contact_id))
-
-
-async def mark_chat_unreachable(conn: aiosqlite.Connection, chat_id: int, now: datetime) -> None:
-    """A Telegram chat blocked the bot: the contacts using it cannot be reached there."""
+async def mark_unreachable(
+    conn: aiosqlite.Connection, channel: str, address: str, now: datetime
+) -> None:
+    """Sending to this address failed for good (the bot was blocked there)."""
     await conn.execute(
-        "UPDATE contacts SET unreachable_at = ? WHERE telegram_chat_id = ?"
+        "UPDATE addresses SET unreachable_at = ? WHERE channel = ? AND address = ?"
         " AND unreachable_at IS NULL",
-        (ts(now), chat_id),
+        (ts(now), channel, address),
     )
 
 

@@ -20,6 +20,29 @@ class Partnership:
 
 
 @dataclass(frozen=True, slots=True)
+class Address:
+    """Where a contact is reached on one channel."""
+
+    channel: str
+    address: str
+    """Where to send: a Telegram chat id, an email address."""
+    account: str | None = None
+    """Who they are there (a Telegram user id), once they have linked it."""
+    linked_at: datetime | None = None
+    unreachable_at: datetime | None = None
+    """When sending there failed for good (the bot was blocked, the mailbox is gone)."""
+
+    @property
+    def reachable(self) -> bool:
+        return self.unreachable_at is None
+
+    @property
+    def in_use(self) -> bool:
+        """Linked by the person, or tried and found unreachable (not merely on file)."""
+        return self.linked_at is not None or self.unreachable_at is not None
+
+
+@dataclass(frozen=True, slots=True)
 class Contact:
     id: int
     partnership_id: int
@@ -27,9 +50,24 @@ class Contact:
     name: str
     email: str
     telegram_username: str | None = None
-    telegram_user_id: int | None = None
-    telegram_chat_id: int | None = None
-    unreachable_at: datetime | None = None
+    """As given in the directory, to recognise them; not an address."""
+    addresses: tuple[Address, ...] = ()
+    preferred_channel: str | None = None
+
+    def address(self, channel: str) -> Address | None:
+        return next((a for a in self.addresses if a.channel == channel), None)
+
+    def linked(self, channel: str) -> bool:
+        found = self.address(channel)
+        return found is not None and found.linked_at is not None
+
+    @property
+    def unreachable_at(self) -> datetime | None:
+        """When the last address in use became unreachable, if none in use is reachable."""
+        used = [a for a in self.addresses if a.in_use]
+        if not used or any(a.reachable for a in used):
+            return None
+        return max(a.unreachable_at for a in used if a.unreachable_at is not None)
 
 
 @dataclass(frozen=True, slots=True)

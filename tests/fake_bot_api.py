@@ -43,25 +43,13 @@ RATE_LIMITED = frozenset(
 )
 """The methods that count towards the opt-in flood limits."""
 
-TAG_ATTRIBUTES: dict[str, frozenset[str]] = {
-    "b": frozenset(),
-    "strong": frozenset(),
-    "i": frozenset(),
-    "em": frozenset(),
-    "u": frozenset(),
-    "ins": frozenset(),
-    "s": frozenset(),
-    "strike": frozenset(),
-    "del": frozenset(),
-    "span": frozenset({"class"}),
-    "tg-spoiler": frozenset(),
-    "a": frozenset({"href"}),
-    "tg-emoji": frozenset({"emoji-id"}),
-    "code": frozenset({"class"}),
-    "pre": frozenset(),
-    "blockquote": frozenset({"expandable"}),
-}
-"""Telegram's HTML tags, with the attributes each may carry (others are ignored)."""
+TAGS = frozenset(
+    {
+        *("b", "strong", "i", "em", "u", "ins", "s", "strike", "del"),
+        *("span", "tg-spoiler", "a", "tg-emoji", "code", "pre", "blockquote"),
+    }
+)
+"""Telegram's HTML tags (span only as class="tg-spoiler"; unknown attributes are ignored)."""
 NAMED_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _NAMED = re.compile(r"&([A-Za-z]+)(;?)")
 _NUMERIC = re.compile(r"&#(?:([0-9]{1,10})|[xX]([0-9A-Fa-f]{1,8}));?")
@@ -157,7 +145,7 @@ def parse_html(text: str) -> str:
         if i >= n:
             _refuse(f"Unclosed start tag at byte offset {_offset(text, begin)}")
         name = text[begin + 1 : i].lower()
-        if name not in TAG_ATTRIBUTES:
+        if name not in TAGS:
             _refuse(f'Unsupported start tag "{name}" at byte offset {_offset(text, begin)}')
         attributes, i = _attributes(text, i, name, begin)
         if name == "span" and attributes.get("class") != "tg-spoiler":
@@ -318,8 +306,8 @@ _BUTTON_ACTIONS = (
 
 @dataclass
 class RateLimit:
-    """Telegram's flood limits, opt-in: at most `per_chat` calls per chat and `overall`
-    calls in all, in any window of `window` seconds."""
+    """Telegram's flood limits, opt-in: at most `per_chat` calls to one chat in any
+    `chat_window` seconds, and `overall` calls in any `overall_window` seconds."""
 
     per_chat: int
     overall: int
@@ -334,7 +322,7 @@ class RateLimit:
         history = self.chats.setdefault(chat_id, deque()) if chat_id is not None else None
         if history is not None:
             waits.append(_wait(history, self.per_chat, self.chat_window, now))
-        wait = max(w for w in waits)
+        wait = max(waits)
         if wait > 0:
             return max(1, math.ceil(wait))
         self.everyone.append(now)
@@ -423,13 +411,14 @@ class FakeBotApi:
         if token != self.token:
             return _error(401, "Unauthorized")
         params = await _params(request)
-        self.calls.append(Call(method, params))
+        call = Call(method, params)
+        self.calls.append(call)
         if method != "getUpdates" and (pause := self.delay(method)) > 0:
             await asyncio.sleep(pause)
         try:
             if self.fail_next and method != "getUpdates":
                 raise self.fail_next.pop(0)
-            self._throttle(method, params)
+            self._throttle(call)
             handler = getattr(self, f"_m_{method}", None)
             if handler is None:
                 raise ApiError(400, f"Bad Request: method {method} is not implemented")
@@ -441,13 +430,13 @@ class FakeBotApi:
         await self._notify()
         return response
 
-    def _throttle(self, method: str, params: dict[str, Any]) -> None:
-        if self.limits is None or method not in RATE_LIMITED:
+    def _throttle(self, call: Call) -> None:
+        if self.limits is None or call.method not in RATE_LIMITED:
             return
-        chat_id = params.get("chat_id")
+        chat_id = call.params.get("chat_id")
         wait = self.limits.admit(chat_id if isinstance(chat_id, int) else None, time.monotonic())
         if wait is not None:
-            self.throttled.append(self.calls[-1])
+            self.throttled.append(call)
             raise ApiError(429, f"Too Many Requests: retry after {wait}", retry_after=wait)
 
     async def mark_handled(self, update_id: int) -> None:

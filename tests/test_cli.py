@@ -219,7 +219,7 @@ def test_unusable_database_path_is_one_sentence(tmp_path: Path) -> None:
     ("args", "env", "message"),
     [
         (("run",), {"AUDITBOT_TIMEZONE": "Mars/Olympus"}, "Setting AUDITBOT_TIMEZONE is invalid"),
-        (("run",), {"TELEGRAM_BOT_TOKEN": ""}, "TELEGRAM_BOT_TOKEN is not set"),
+        (("run",), {"TELEGRAM_BOT_TOKEN": ""}, "No channel is set up"),
         (("questionnaire", "show", "missing.yaml"), {}, "missing.yaml: cannot be read"),
         (("run",), {"TELEGRAM_BOT_TOKEN": "1:x", "AUDITBOT_DB": "/"}, "Cannot open the database"),
     ],

@@ -372,6 +372,13 @@ def test_bad_id_pattern() -> None:
     assert "ids use lower-case letters" in message
 
 
+def test_item_ids_fit_in_button_data() -> None:
+    longest = "s1." + "x" * 37
+    assert parse_questionnaire(VALID.replace("id: s1.b", f"id: {longest}")).items[1].id == longest
+    message = _error(VALID.replace("id: s1.b", f"id: {longest}x"))
+    assert message == "bad.yaml, line 7: sections.0.items.1.id: is longer than 40 characters."
+
+
 def test_flag_when_must_be_an_answer_of_the_kind() -> None:
     source = VALID.replace(
         "{id: s1.a, kind: tick, text: A}", "{id: s1.a, kind: tick, text: A, flag_when: [differs]}"

@@ -13,12 +13,12 @@ from pathlib import Path
 import docx
 import openpyxl
 
-from bot.channels.telegram.app import serve
-from bot.commands.telegram import scheduler_plugin
+from bot.channels.telegram import CHANNEL as TELEGRAM
 from bot.config import Settings
 from bot.flows import events as ev
+from bot.runner import serve
 from storage import partnerships
-from tests.conftest import Seeded
+from tests.conftest import NOW, Seeded
 from tests.fake_bot_api import FakeBotApi
 
 LA_CHAT = 9000
@@ -30,7 +30,9 @@ async def prepare(seeded: Seeded) -> None:
     """North submitted, South in progress, East not started; everyone on Telegram."""
     async with seeded.db.transaction() as conn:
         for name, chat in CHATS.items():
-            await partnerships.link_telegram(conn, seeded.contacts[name].id, chat, chat)
+            await partnerships.link_address(
+                conn, seeded.contacts[name].id, "telegram", str(chat), str(chat), NOW
+            )
     service, items = seeded.service, seeded.questionnaire.items
     alice, carol = seeded.contacts["alice"].id, seeded.contacts["carol"].id
     everything = tuple(
@@ -52,10 +54,7 @@ async def test_deadline_morning(api: FakeBotApi, seeded: Seeded) -> None:
         LA_CHAT_IDS="9000",
     )
     stop = asyncio.Event()
-    plugins = [scheduler_plugin(settings, seeded.clock)]
-    running = asyncio.create_task(
-        serve(settings, seeded.db, stop, plugins=plugins, clock=seeded.clock)
-    )
+    running = asyncio.create_task(serve(settings, seeded.db, stop, [TELEGRAM], seeded.clock))
     try:
 
         def delivered() -> bool:

@@ -9,6 +9,7 @@ import signal
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bot.config import Recipient
 from bot.outbox import enqueue_la
 from storage import Database, outbox
 from tests.fake_bot_api import FakeBotApi
@@ -30,7 +31,12 @@ async def test_sigterm_while_sending_leaves_the_rest_for_the_next_start(
 ) -> None:
     payloads = [message_payload(f"<b>Summary part {n}</b>") for n in range(PARTS)]
     now = datetime.now(UTC)
-    assert await enqueue_la(db, [LA_CHAT], "la_summary", "stop-test", payloads, now) == PARTS
+    assert (
+        await enqueue_la(
+            db, [Recipient("telegram", str(LA_CHAT))], "la_summary", "stop-test", payloads, now
+        )
+        == PARTS
+    )
     env = environment(api, Path(db.path))
 
     bot = await start_bot(env)

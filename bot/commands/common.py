@@ -14,8 +14,8 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from bot.channels.telegram.logging_filter import install_log_masking, mask
 from bot.config import ConfigError, Settings, load_settings
+from bot.log_masking import install_log_masking, mask
 from bot.texts import texts
 from storage import Database, open_database
 from storage.db import SharedDatabaseFile

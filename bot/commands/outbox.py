@@ -9,12 +9,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from bot.channels.telegram.bots import has_token, make_bot
-from bot.channels.telegram.deliver import TelegramDeliverer
+from bot.channels import registry
 from bot.clock import system_clock
 from bot.commands.common import out, run, with_db
 from bot.config import Settings
-from bot.outbox import TELEGRAM, DrainResult
+from bot.outbox import DrainResult
 from bot.scheduler import build_worker, tick
 from bot.texts import texts
 from storage import Database, outbox
@@ -78,12 +77,11 @@ async def reminder_history(db: Database, round_id: int) -> list[ReminderRecord]:
 
 
 async def deliver_now(config: Settings, db: Database) -> DrainResult | None:
-    """Send what is due through Telegram, if a token is configured; None if not."""
-    if not has_token(config):
-        return None
-    async with make_bot(config) as telegram_bot:
-        worker = build_worker(db, {TELEGRAM: TelegramDeliverer(telegram_bot)})
-        return await worker.run_once()
+    """Send what is due through every channel set up here; None if there is none."""
+    async with registry.senders(config) as deliverers:
+        if not deliverers:
+            return None
+        return await build_worker(db, deliverers).run_once()
 
 
 def register(app: typer.Typer) -> None:
@@ -129,7 +127,8 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def remind(
         now: Annotated[
-            bool, typer.Option("--now", help="Also deliver at once (needs TELEGRAM_BOT_TOKEN).")
+            bool,
+            typer.Option("--now", help="Also deliver at once (through the channels set up here)."),
         ] = False,
     ) -> None:
         """Queue the reminders due now (as the scheduler would); with --now, send them too."""

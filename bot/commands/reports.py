@@ -9,10 +9,11 @@ from typing import Annotated
 
 import typer
 
+from bot.channels import registry
 from bot.clock import system_clock
 from bot.commands.common import UserError, out, run, with_db
 from bot.commands.outbox import deliver_now
-from bot.config import ConfigError, Settings
+from bot.config import Settings
 from bot.la_summary import demand_slot, queue_summary
 from bot.outbox import DrainResult
 from bot.summary.load import NoRoundError, load_summary
@@ -75,13 +76,11 @@ def register(app: typer.Typer) -> None:
 async def send_summary(
     config: Settings, db: Database, round_id: int | None, now: datetime | None = None
 ) -> str:
-    """Queue an on-demand summary to every LA chat and deliver it; returns what happened."""
-    if not config.la_chat_ids:
+    """Queue an on-demand summary to every LA recipient and deliver it; returns what happened."""
+    if not config.la_recipients:
         raise UserError(texts().string("admin.cli.no_la_chats"))
-    try:
-        config.require_token()
-    except ConfigError as exc:
-        raise UserError(str(exc)) from None
+    if not registry.configured(config):
+        raise UserError(texts().string("cli.no_channel"))
     moment = now or system_clock()
     try:
         queued = await queue_summary(db, config, moment, demand_slot(moment), round_id=round_id)
@@ -92,7 +91,7 @@ async def send_summary(
         return texts().string("admin.cli.already")
     return texts().string(
         "admin.cli.sent",
-        chats=len(config.la_chat_ids),
+        chats=len(config.la_recipients),
         sent=delivered.sent,
         retried=delivered.retried,
         failed=delivered.failed,

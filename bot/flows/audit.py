@@ -194,7 +194,9 @@ class _Turn:
         left = self.q.items[self.state.position].id
         then = self.state.then
         if then == RETURN_TO_REVIEW:
-            return self.review()
+            self.review()
+            self.state = replace(self.state, previous=left)
+            return self.decision()
         if then is not None and then != self.state.position:
             self.ask(then, previous=left)  # resume where the user was (never this question)
         else:
@@ -327,11 +329,13 @@ class _Turn:
                 # lost on the way; channels make that an idempotent edit.
                 return Decision(self.state, (fx.OfferNote(question_id, old),))
             if (item.kind.is_free_text and not current) or (
-                self.state.mode is Mode.ASKING and question_id == self.state.previous
+                self.state.mode in (Mode.ASKING, Mode.REVIEW) and question_id == self.state.previous
             ):
                 return self.quiet()  # the same button again, after it moved the person on
-        note = old.note if old else None
-        answer = self.record(question_id, value, _join(note, held))
+        note = _join(old.note if old else None, held)
+        if note is not None and len(note) > MAX_TEXT:
+            return self.reject(fx.Reason.TOO_LONG, question_id)
+        answer = self.record(question_id, value, note)
         self.effects.append(fx.Recorded(question_id, answer))
         then = self.state.then if current else self._resume_point()
         asked_at = self.state.asked_at if self.state.position == position else None

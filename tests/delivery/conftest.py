@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from telegram import Bot
 
-from bot.channels.telegram import admin
+from bot.channels.telegram import app as tg
 from bot.config import Settings
 from tests.fake_bot_api import FakeBotApi
-from tests.telegram.conftest import bot, harness  # noqa: F401 - fixtures used here
+from tests.telegram.conftest import Harness, bot, harness  # noqa: F401 - fixtures used here
 
 LA_CHAT = 9001
 ADMIN = 777
@@ -30,10 +30,10 @@ def settings(api: FakeBotApi, tmp_path: Path) -> Settings:
     )
 
 
-@pytest.fixture(autouse=True)
-def no_chat_pause(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Deliveries from chat commands without the one-second pause per chat."""
-    monkeypatch.setattr(admin, "CHAT_INTERVAL", 0.0)
+@pytest.fixture
+async def process(harness: Harness) -> tg.TelegramApp:  # noqa: F811 - the fixture
+    """The bot with the schedule and outbox worker of `auditbot run`."""
+    return await harness.start(schedule=True)
 
 
 @pytest.fixture

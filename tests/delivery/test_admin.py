@@ -3,6 +3,7 @@ the fake Bot API, users typing and tapping."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import zipfile
 
@@ -39,10 +40,12 @@ async def test_admin_status_lists_every_partnership(
 
 
 async def test_admin_summary_arrives_in_the_admins_chat(
-    bot: tg.TelegramApp, api: FakeBotApi, seeded: Seeded
+    process: tg.TelegramApp, api: FakeBotApi, seeded: Seeded
 ) -> None:
     olivia = api.user(ADMIN, "Olivia")
     await olivia.send("/summary")
+    # the command queues it and wakes the process's outbox worker, which sends it
+    await api.wait_until(lambda: sum(1 for m in olivia.messages if m.document) == 4)
     received = olivia.messages
     assert "on its way" in received[0].text
     files = {m.filename: m.document for m in received if m.document is not None}
@@ -53,13 +56,17 @@ async def test_admin_summary_arrives_in_the_admins_chat(
     forms = next(data for name, data in files.items() if name and name.endswith(".zip"))
     assert forms is not None and len(zipfile.ZipFile(io.BytesIO(forms)).namelist()) == 3
     assert 9001 not in api.messages  # only the admin's chat, not the LA chats
-    async with seeded.db.read() as conn:
-        rows = await outbox.all_rows(conn)
+    for _ in range(100):  # the row is marked sent just after its last part
+        async with seeded.db.read() as conn:
+            rows = await outbox.all_rows(conn)
+        if {r.status for r in rows} == {"sent"}:
+            break
+        await asyncio.sleep(0.05)
     assert {r.recipient for r in rows} == {str(ADMIN)} and {r.status for r in rows} == {"sent"}
 
 
 async def test_admin_remind_runs_a_tick_and_says_how_many(
-    bot: tg.TelegramApp, api: FakeBotApi, harness: Harness, seeded: Seeded
+    process: tg.TelegramApp, api: FakeBotApi, harness: Harness, seeded: Seeded
 ) -> None:
     alice = await join(harness, api, "alice", 501)
     carol = await join(harness, api, "carol", 503)
@@ -70,7 +77,9 @@ async def test_admin_remind_runs_a_tick_and_says_how_many(
     before = (len(alice.messages), len(carol.messages))
     await olivia.send("/remind")
     assert "2 reminder(s) queued" in olivia.messages[-1].text
-    assert len(alice.messages) == before[0] + 1 and len(carol.messages) == before[1] + 1
+    await api.wait_until(
+        lambda: (len(alice.messages), len(carol.messages)) == (before[0] + 1, before[1] + 1)
+    )
     assert "North Partnership is due" in alice.messages[-1].text
     assert ("Remind me tomorrow", "z1|d|1") in carol.messages[-1].buttons
     await olivia.send("/remind")

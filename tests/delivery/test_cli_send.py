@@ -31,10 +31,10 @@ def test_missing_la_chats_or_token_is_one_sentence(
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     result = CliRunner().invoke(app, ["summary", "--send"])
     assert result.exit_code == 1
-    assert "LA_CHAT_IDS is not set" in result.output and "Traceback" not in result.output
-    monkeypatch.setenv("LA_CHAT_IDS", "9001")
+    assert "LA_RECIPIENTS is not set" in result.output and "Traceback" not in result.output
+    monkeypatch.setenv("LA_CHAT_IDS", "9001")  # the older name still counts
     result = CliRunner().invoke(app, ["summary", "--send"])
-    assert result.exit_code == 1 and "TELEGRAM_BOT_TOKEN is not set" in result.output
+    assert result.exit_code == 1 and "No channel is set up" in result.output
 
 
 async def test_send_queues_and_delivers_to_every_la_chat(
@@ -47,7 +47,7 @@ async def test_send_queues_and_delivers_to_every_la_chat(
     said = await send_summary(settings, seeded.db, None, seeded.clock())
     received = api.messages[LA_CHAT]
     assert sum(1 for m in received if m.document is not None) == 4
-    assert "Queued the summary for 1 LA chat(s)" in said
+    assert "Queued the summary for 1 LA recipient(s)" in said
     assert "1 sent" in said
     again = await send_summary(settings, seeded.db, None, seeded.clock())
     assert again == "That summary is already queued."

@@ -128,9 +128,9 @@ async def test_flags_and_unreachable_contacts_are_points_to_look_at(
         await reminder_store.add_flag(
             conn, seeded.round.id, seeded.contacts["dan"].partnership_id, 4, clock()
         )
-        await partnerships.mark_unreachable(
-            conn, seeded.contacts["carol"].id, clock() + timedelta(hours=1)
-        )
+        carol = seeded.contacts["carol"].id
+        await partnerships.link_address(conn, carol, "telegram", "1003", "1003", clock())
+        await partnerships.mark_unreachable(conn, "telegram", "1003", clock() + timedelta(hours=1))
     summary = await load_summary(db, clock(), zone=settings.zone)
     points = [(a.reason, a.partnership, a.contact) for a in summary.attention]
     assert points == [
@@ -139,7 +139,7 @@ async def test_flags_and_unreachable_contacts_are_points_to_look_at(
     ]
     text = render_text(summary)
     assert "Reminders stopped on 02 Nov 2026 10:00 after 4 without any progress." in text
-    assert "Carol Cole cannot be reached on Telegram" in text
+    assert "Carol Cole cannot be reached any more" in text
     # progress after the flag, or a submission, makes it history
     await submit(db, seeded, seeded.contacts["carol"], clock())
     later = await load_summary(db, clock(), zone=settings.zone)

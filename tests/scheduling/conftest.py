@@ -20,7 +20,7 @@ from bot.config import Settings
 from storage import Database, partnerships, responses
 from storage.records import AnswerChange, Contact
 from tests import fake_bot_api as fake
-from tests.conftest import Seeded
+from tests.conftest import NOW, Seeded
 from tests.fake_bot_api import FakeBotApi
 
 CHATS = {"alice": 1001, "bob": 1002, "carol": 1003, "dan": 1004}
@@ -44,7 +44,9 @@ async def linked(seeded: Seeded) -> Seeded:
     """Every seeded contact has linked a Telegram chat."""
     async with seeded.db.transaction() as conn:
         for name, chat in CHATS.items():
-            await partnerships.link_telegram(conn, seeded.contacts[name].id, chat, chat)
+            await partnerships.link_address(
+                conn, seeded.contacts[name].id, "telegram", str(chat), str(chat), NOW
+            )
         seeded.contacts.update(
             {c.email.split("@")[0]: c for c in await partnerships.list_contacts(conn)}
         )

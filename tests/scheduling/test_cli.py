@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from storage import open_database, outbox, partnerships
-from tests.conftest import Seeded
+from tests.conftest import NOW, Seeded
 from tests.scheduling.test_round import at
 
 
@@ -27,7 +27,9 @@ def test_remind_queues_lists_and_retries(
     async def link_and_fail() -> None:
         db = await open_database(seeded.db.path)
         async with db.transaction() as conn:
-            await partnerships.link_telegram(conn, seeded.contacts["dan"].id, 1004, 1004)
+            await partnerships.link_address(
+                conn, seeded.contacts["dan"].id, "telegram", "1004", "1004", NOW
+            )
         await db.close()
 
     asyncio.run(link_and_fail())

@@ -11,7 +11,7 @@ from bot.notices import Notice
 from bot.scheduler import tick
 from storage import Database, open_database, outbox, partnerships, rounds
 from storage.outbox import OutboxRow
-from tests.conftest import Seeded
+from tests.conftest import NOW, Seeded
 from tests.scheduling.conftest import CHATS, LA_CHAT, answer, submit
 
 
@@ -155,8 +155,10 @@ async def test_unlinked_and_blocked_contacts_get_nothing(
     """No Telegram chat yet (email comes later), or blocked: nothing is queued for them."""
     clock = seeded.clock
     async with seeded.db.transaction() as conn:
-        await partnerships.link_telegram(conn, seeded.contacts["dan"].id, 1004, 1004)
-        await partnerships.mark_unreachable(conn, seeded.contacts["dan"].id, clock())
+        await partnerships.link_address(
+            conn, seeded.contacts["dan"].id, "telegram", "1004", "1004", NOW
+        )
+        await partnerships.mark_unreachable(conn, "telegram", "1004", clock())
     clock.now = at(11, 23, 10)
     await tick(seeded.db, settings, clock)
     assert await rows(seeded.db) == []

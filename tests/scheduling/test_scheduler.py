@@ -12,7 +12,7 @@ from telegram import Bot
 from telegram.request import HTTPXRequest
 
 from bot.channels.telegram.deliver import TelegramDeliverer
-from bot.config import Settings
+from bot.config import Recipient, Settings
 from bot.outbox import TELEGRAM, enqueue_la
 from bot.scheduler import DRAIN_JOB, PRUNE_JOB, TICK_JOB, build_scheduler
 from storage import Database, invites, outbox, updates
@@ -102,7 +102,9 @@ async def test_a_stop_abandons_a_hanging_send_quietly(
     request = HTTPXRequest(read_timeout=60, write_timeout=60)
     bot = Bot(api.token, base_url=f"{api.url}/bot", request=request)
     payloads = [message_payload(f"part {n}") for n in range(3)]
-    await enqueue_la(db, [LA_CHAT], "la_summary", "hang", payloads, datetime.now(UTC))
+    await enqueue_la(
+        db, [Recipient("telegram", str(LA_CHAT))], "la_summary", "hang", payloads, datetime.now(UTC)
+    )
     try:
         async with bot:
             schedule = build_scheduler(settings, db, {TELEGRAM: TelegramDeliverer(bot)})

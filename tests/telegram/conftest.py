@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -10,9 +10,11 @@ from telegram import Update
 from telegram.ext import TypeHandler
 
 from bot.channels.telegram import app as tg
+from bot.channels.telegram.deliver import TelegramDeliverer
 from bot.channels.telegram.rate_limiter import RetryingRateLimiter
 from bot.config import Settings
 from bot.invites import issue_invites
+from bot.scheduler import Schedule, build_scheduler
 from storage import Database, responses
 from storage.records import Answer, Contact, Response
 from tests.conftest import Seeded
@@ -39,17 +41,29 @@ class Harness:
         self.settings = settings
         self.seeded = seeded
         self.running: list[tg.TelegramApp] = []
+        self.schedules: list[Schedule] = []
 
-    async def start(self, db: Database | None = None) -> tg.TelegramApp:
+    async def start(self, db: Database | None = None, schedule: bool = False) -> tg.TelegramApp:
+        """The bot; with `schedule`, also the process's schedule and outbox worker, as
+        `auditbot run` has them (admin commands wake the worker to send)."""
+        database = db or self.seeded.db
+        wakers: list[Callable[[], None]] = []
         app = tg.build_application(
             self.settings,
-            db or self.seeded.db,
+            database,
             clock=self.seeded.clock,
             rate_limiter=RetryingRateLimiter(overall_max_rate=0, group_max_rate=0, backoff=0.05),
+            wake=lambda: [wake() for wake in wakers] and None,
         )
         app.add_handler(TypeHandler(Update, self._handled), group=HANDLED_GROUP)
         await tg.start(app, self.settings, poll_timeout=POLL_TIMEOUT)
         self.running.append(app)
+        if schedule:
+            deliverers = {"telegram": TelegramDeliverer(app.bot)}
+            running = build_scheduler(self.settings, database, deliverers, self.seeded.clock)
+            wakers.append(running.wake)
+            running.start()
+            self.schedules.append(running)
         return app
 
     async def _handled(self, update: Update, context: object) -> None:
@@ -70,6 +84,8 @@ class Harness:
 async def harness(settings: Settings, seeded: Seeded, api: FakeBotApi) -> AsyncIterator[Harness]:
     h = Harness(settings, seeded, api)
     yield h
+    for schedule in h.schedules:
+        await schedule.stop(grace=1)
     for app in list(h.running):
         await h.stop(app)
 

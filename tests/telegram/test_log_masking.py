@@ -14,8 +14,8 @@ from typing import cast
 import pytest
 
 from bot.channels.telegram.app import build_application, webhook_secret
-from bot.channels.telegram.logging_filter import TokenFilter
 from bot.config import Settings
+from bot.log_masking import TokenFilter
 from storage import Database
 from tests.conftest import Seeded
 from tests.fake_bot_api import FakeBotApi

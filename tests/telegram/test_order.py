@@ -108,7 +108,7 @@ async def test_any_network_delays_give_what_sequential_handling_gives(
             if twice:
                 for update in updates:
                     api.deliver_again(update)
-            await alice.settle_all(updates)
+            await alice.settle_all(updates, within=30)
             expected.append((items[n].id, value, None))
             if note == "a":
                 expected.append((items[n].id, value, f"{n} part one"))

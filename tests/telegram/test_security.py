@@ -10,8 +10,8 @@ from pydantic import SecretStr
 from telegram.helpers import create_deep_linked_url
 
 from bot.channels.telegram import app as tg
+from bot.channels.telegram.commands import create_invite_links
 from bot.commands.common import UserError
-from bot.commands.telegram import create_invite_links
 from bot.config import Settings
 from bot.invites import hash_token
 from storage import open_database

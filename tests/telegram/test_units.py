@@ -7,15 +7,14 @@ import sys
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
+from bot import cli
 from bot.channels.telegram import callback_codec as codec
 from bot.channels.telegram import render
-from bot.channels.telegram.logging_filter import TokenFilter
-from bot.commands.telegram import register
 from bot.flows import effects as fx
 from bot.flows import events as ev
+from bot.log_masking import TokenFilter
 from bot.questionnaire import Questionnaire
 from storage.records import Answer
 
@@ -97,11 +96,9 @@ def test_run_without_a_token_is_a_clear_error(
 ) -> None:
     monkeypatch.delenv("TELEGRAM_BOT_TOKEN", raising=False)
     monkeypatch.setenv("AUDITBOT_DB", f"{tmp_path}/x.db")
-    app = typer.Typer()
-    register(app)
-    result = CliRunner().invoke(app, ["run"])
+    result = CliRunner().invoke(cli.app, ["run"])
     assert result.exit_code == 1
-    assert "TELEGRAM_BOT_TOKEN is not set" in result.output
+    assert "No channel is set up" in result.output and "TELEGRAM_BOT_TOKEN" in result.output
 
 
 def test_submit_confirmation_fits_one_message_however_many_are_unanswered() -> None:

@@ -18,13 +18,12 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot import la_summary
-from bot.channels.telegram.deliver import TelegramDeliverer
+from bot.channels.registry import Wake
 from bot.channels.telegram.render import sentence
 from bot.channels.telegram.split import split_html
 from bot.clock import Clock
-from bot.config import Settings
-from bot.outbox import TELEGRAM, DrainResult
-from bot.scheduler import build_worker, tick
+from bot.config import Recipient, Settings
+from bot.scheduler import tick
 from bot.summary.context import template_context
 from bot.summary.load import NoRoundError, load_summary
 from bot.summary.model import Reason
@@ -33,26 +32,29 @@ from storage import Database, partnerships
 
 log = logging.getLogger(__name__)
 
+CHANNEL = "telegram"
+
 ADMIN_COMMANDS = ("status", "summary", "remind")
 """The admin menu, after the contacts' commands (shown only in admins' chats)."""
 HANDLED = frozenset({*ADMIN_COMMANDS, "help"})
 ADMIN_ONLY = frozenset({"summary", "remind"})
 FOLLOW_UP = (Reason.NOT_STARTED, Reason.NO_PROGRESS, Reason.UNREACHABLE)
 
-CHAT_INTERVAL = 1.0
-"""Seconds between messages to one chat while delivering (Telegram allows ~1 a second)."""
-
 Send = Callable[[ContextTypes.DEFAULT_TYPE, int, str], Awaitable[Message | None]]
 
 
 class AdminCommands:
-    def __init__(self, db: Database, settings: Settings, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, settings: Settings, clock: Clock, wake: Wake = lambda: None
+    ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
+        self.wake = wake
+        """Ask the process's outbox worker to send now (it paces every chat in one place)."""
 
     def is_admin(self, user_id: int) -> bool:
-        return user_id in self.settings.admin_telegram_ids
+        return self.settings.is_admin(CHANNEL, str(user_id))
 
     async def handle(
         self,
@@ -87,7 +89,10 @@ class AdminCommands:
             case _:  # help: the admin part, then a contact's usual help if they are one
                 await send(context, chat_id, texts().render("telegram/admin_help.html.j2"))
                 async with self.db.read() as conn:
-                    return await partnerships.contact_by_telegram_id(conn, user_id) is None
+                    return (
+                        await partnerships.contact_by_account(conn, "telegram", str(user_id))
+                        is None
+                    )
         return True
 
     async def status_messages(self) -> list[str]:
@@ -112,7 +117,7 @@ class AdminCommands:
                 self.settings,
                 now,
                 la_summary.demand_slot(sent_at),
-                chat_ids=(chat_id,),
+                recipients=(Recipient(CHANNEL, str(chat_id)),),
             )
         except NoRoundError:
             await send(context, chat_id, sentence("admin.no_round"))
@@ -122,7 +127,7 @@ class AdminCommands:
             return
         files = len(la_summary.FILE_KINDS)
         await send(context, chat_id, sentence("admin.summary_queued", files=files))
-        await self.deliver(context.bot)
+        self.wake()
 
     async def remind(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, send: Send) -> None:
         result = await tick(self.db, self.settings, self.clock)
@@ -131,15 +136,7 @@ class AdminCommands:
             return
         key = "admin.remind.queued" if result.reminders or result.flags else "admin.remind.nothing"
         await send(context, chat_id, sentence(key, reminders=result.reminders, flags=result.flags))
-        await self.deliver(context.bot)
-
-    async def deliver(self, bot: Bot) -> DrainResult:
-        """Send what is due now, as the scheduler's drain would (rows are leased, so the two
-        never send the same row)."""
-        worker = build_worker(
-            self.db, {TELEGRAM: TelegramDeliverer(bot)}, self.clock, chat_interval=CHAT_INTERVAL
-        )
-        return await worker.run_once()
+        self.wake()
 
 
 async def set_admin_menus(bot: Bot, settings: Settings, commands: tuple[str, ...]) -> None:
@@ -153,7 +150,7 @@ async def set_admin_menus(bot: Bot, settings: Settings, commands: tuple[str, ...
         if name not in ADMIN_COMMANDS
     ]
     menu += [BotCommand(name, texts().string(f"admin.commands.{name}")) for name in ADMIN_COMMANDS]
-    for admin in settings.admin_telegram_ids:
+    for admin in (int(a.address) for a in settings.admins if a.channel == CHANNEL):
         try:
             await bot.set_my_commands(menu, scope=BotCommandScopeChat(admin))
         except TelegramError as exc:

@@ -1,17 +1,9 @@
-"""Build and run the PTB Application: long polling by default, PTB's webhook server if asked.
-
-`serve` takes plugins so that other parts (the scheduler) run beside the bot without this
-module knowing them.
-"""
+"""Build and run the PTB Application: long polling by default, PTB's webhook server if asked."""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
-import signal
-from collections.abc import Callable, Sequence
-from contextlib import AbstractAsyncContextManager, AsyncExitStack
 from datetime import timedelta
 from typing import Any
 from urllib.parse import urlparse
@@ -21,24 +13,23 @@ from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import ApplicationBuilder, BaseRateLimiter
 
 from bot.audit_service import AuditService
+from bot.channels.registry import ChannelStartError, Wake
 from bot.channels.telegram.admin import set_admin_menus
 from bot.channels.telegram.handlers import TelegramApp, TelegramChannel
-from bot.channels.telegram.logging_filter import install_token_filter, mask, mask_secret
 from bot.channels.telegram.ordering import ChatOrderedProcessor
 from bot.channels.telegram.rate_limiter import RetryingRateLimiter
 from bot.clock import Clock, system_clock
 from bot.config import Settings
+from bot.log_masking import install_token_filter, mask, mask_secret
 from bot.texts import texts
 from storage import Database
 
 log = logging.getLogger(__name__)
 
-Plugin = Callable[[TelegramApp, Database], AbstractAsyncContextManager[object]]
-"""Runs beside the bot: entered once the bot is connected, exited before it disconnects."""
 COMMANDS = ("start", "review", "submit", "status", "help", "cancel")
 
 
-class BotStartError(RuntimeError):
+class BotStartError(ChannelStartError):
     """The bot cannot start (token rejected, server unreachable); the message says why."""
 
 
@@ -69,7 +60,9 @@ def build_application(
     *,
     clock: Clock = system_clock,
     rate_limiter: BaseRateLimiter[Any] | None = None,
+    wake: Wake = lambda: None,
 ) -> TelegramApp:
+    """The bot; `wake` asks the process's outbox worker to send what admins just queued."""
     token = settings.require_token()
     install_token_filter(token)
     mask_secret(webhook_secret(token))
@@ -84,7 +77,7 @@ def build_application(
         .concurrent_updates(ChatOrderedProcessor(db, clock))
         .build()
     )
-    TelegramChannel(db, AuditService(db, clock), clock, settings).register(app)
+    TelegramChannel(db, AuditService(db, clock), clock, settings, wake).register(app)
     return app
 
 
@@ -136,45 +129,11 @@ async def stop(app: TelegramApp) -> None:
     await app.shutdown()
 
 
-async def serve(
-    settings: Settings,
-    db: Database,
-    stop_event: asyncio.Event,
-    *,
-    plugins: Sequence[Plugin] = (),
-    clock: Clock = system_clock,
-) -> None:
-    app = build_application(settings, db, clock=clock)
-    try:
-        await start(app, settings)
-        async with AsyncExitStack() as running:
-            for plugin in plugins:
-                await running.enter_async_context(plugin(app, db))
-            await stop_event.wait()
-    finally:
-        await stop(app)
-
-
-async def run_until_stopped(
-    settings: Settings, db: Database, plugins: Sequence[Plugin] = ()
-) -> None:
-    """Serve until SIGINT or SIGTERM, then shut down cleanly."""
-    stop_event = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop_event.set)
-    await serve(settings, db, stop_event, plugins=plugins)
-
-
 __all__ = [
     "BotStartError",
-    "Plugin",
     "TelegramApp",
     "build_application",
-    "run_until_stopped",
-    "serve",
     "start",
     "start_error",
     "stop",
-    "webhook_secret",
 ]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import telegram
 
 from bot.channels.telegram.app import api_urls
-from bot.channels.telegram.logging_filter import install_token_filter
 from bot.config import Settings
+from bot.log_masking import install_token_filter
 
 
 def has_token(settings: Settings) -> bool:

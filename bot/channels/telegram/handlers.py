@@ -19,6 +19,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 
 from bot import reminders
 from bot.audit_service import AuditService, Outcome
+from bot.channels.registry import Wake
 from bot.channels.telegram import callback_codec as codec
 from bot.channels.telegram import render
 from bot.channels.telegram.admin import AdminCommands
@@ -71,12 +72,13 @@ class TelegramChannel:
         service: AuditService,
         clock: Clock,
         settings: Settings,
+        wake: Wake = lambda: None,
     ) -> None:
         self.db = db
         self.service = service
         self.clock = clock
         self.settings = settings
-        self.admin = AdminCommands(db, self.settings, clock)
+        self.admin = AdminCommands(db, self.settings, clock, wake)
         self._questions: OrderedDict[int, InPlay] = OrderedDict()
         """Per chat, the last question message sent, for the most recently active chats
         (cosmetic: lost on restart or for a long-quiet chat, that's fine)."""
@@ -265,7 +267,9 @@ class TelegramChannel:
             chat = update.effective_chat
             if chat.type == Chat.PRIVATE and not isinstance(context.error, TelegramError):
                 try:
-                    await context.bot.send_message(chat.id, render.sentence("telegram.error"))
+                    await context.bot.send_message(
+                        chat.id, render.sentence("telegram.error"), parse_mode=ParseMode.HTML
+                    )
                 except TelegramError:
                     log.warning("could not tell chat %s about the error", chat.id)
 
@@ -273,7 +277,7 @@ class TelegramChannel:
 
     async def contact(self, user_id: int) -> Contact | None:
         async with self.db.read() as conn:
-            return await partnerships.contact_by_telegram_id(conn, user_id)
+            return await partnerships.contact_by_account(conn, CHANNEL, str(user_id))
 
     async def show(
         self,

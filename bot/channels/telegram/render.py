@@ -27,6 +27,11 @@ from storage.records import Answer, Contact, Round
 MAX_TEXT = 4096
 CHUNK = 3800
 """Review messages are packed below Telegram's 4,096-character limit, with room to spare."""
+ROOM = 1500
+REVIEW_ROOM = 1000
+MIN_ROOM = 100
+"""Characters of each answer or note shown in a message (`room` in the templates); less
+when the questionnaire's own texts are long, so that the message still fits."""
 JUMPS_PER_ROW = 6
 _TAG = re.compile(r"<[^>]+>")
 
@@ -48,12 +53,18 @@ class Plan:
     """Remove the buttons of the message in play, keeping its text (a used confirmation)."""
 
 
-def html(template: str, **context: Any) -> str:
-    """Render a message; templates shorten long user text so that it fits one message."""
-    text = texts().render(f"telegram/{template}.html.j2", **context)
-    if visible_length(text) > MAX_TEXT:  # pragma: no cover - templates prevent this
-        raise ValueError(f"telegram/{template} rendered {visible_length(text)} characters")
-    return text
+def html(template: str, room: int = ROOM, **context: Any) -> str:
+    """Render a message; templates cut each answer and note to `room` characters, and
+    less when a long question would push the message past Telegram's limit."""
+    while True:
+        text = texts().render(f"telegram/{template}.html.j2", room=room, **context)
+        over = visible_length(text) - MAX_TEXT
+        if over <= 0:
+            return text
+        if room <= MIN_ROOM:
+            raise ValueError(f"telegram/{template} rendered {visible_length(text)} characters")
+        # up to two texts share the cut; truncate() may keep a few more than `room`
+        room = max(MIN_ROOM, room - over // 2 - 10)
 
 
 def visible_length(text: str) -> int:
@@ -278,6 +289,7 @@ def review(questionnaire: Questionnaire, effect: fx.ShowReview) -> list[Message]
         for item in section.items:
             block = html(
                 "review_item",
+                room=REVIEW_ROOM,
                 item=item,
                 position=position,
                 answer=effect.answers.get(item.id),

@@ -1,39 +1,19 @@
-"""`auditbot run` and `auditbot invite`: the Telegram side of the command line."""
+"""`auditbot invite`: the Telegram side of the command line."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated
 
 import typer
 from telegram.error import InvalidToken, NetworkError
 from telegram.helpers import create_deep_linked_url
 
-from bot.channels.telegram.app import (
-    BotStartError,
-    Plugin,
-    TelegramApp,
-    run_until_stopped,
-    start_error,
-)
+from bot.channels.telegram.app import start_error
 from bot.channels.telegram.bots import make_bot
-from bot.channels.telegram.deliver import TelegramDeliverer
-from bot.channels.telegram.logging_filter import mask
 from bot.clock import Clock, system_clock
-from bot.commands.common import (
-    UserError,
-    configure_logging,
-    database,
-    out,
-    run,
-    settings,
-    with_db,
-)
+from bot.commands.common import UserError, out, run, settings, with_db
 from bot.config import ConfigError, Settings
 from bot.invites import IssuedInvite, issue_invites
-from bot.outbox import TELEGRAM
-from bot.scheduler import build_scheduler
 from bot.texts import texts
 from storage import Database, partnerships
 from storage.records import Contact
@@ -79,51 +59,8 @@ async def create_invite_links(
     return [(invite, create_deep_linked_url(username, invite.token)) for invite in issued]
 
 
-def scheduler_plugin(config: Settings, clock: Clock = system_clock) -> Plugin:
-    """Reminders, LA summaries and outbox delivery, running for as long as the bot is up."""
-
-    @asynccontextmanager
-    async def running(app: TelegramApp, db: Database) -> AsyncIterator[None]:
-        deliverers = {TELEGRAM: TelegramDeliverer(app.bot)}
-        schedule = build_scheduler(config, db, deliverers, clock)
-        schedule.start()
-        try:
-            yield
-        finally:
-            await schedule.stop()
-
-    return running
-
-
 def register(app: typer.Typer) -> None:
-    """Add `run` and `invite` to the CLI."""
-
-    @app.command("run")
-    def run_command(
-        webhook_url: Annotated[
-            str | None,
-            typer.Option(
-                "--webhook-url",
-                help="Receive updates on PTB's webhook server at this public URL "
-                "(default: TELEGRAM_WEBHOOK_URL, else long polling).",
-            ),
-        ] = None,
-    ) -> None:
-        """Run the Telegram bot until Ctrl+C or SIGTERM."""
-
-        async def main() -> None:
-            config = settings()
-            if webhook_url:
-                config = config.model_copy(update={"telegram_webhook_url": webhook_url})
-            configure_logging(config.log_level)
-            try:
-                config.require_token()
-                async with database(config) as db:
-                    await run_until_stopped(config, db, [scheduler_plugin(config)])
-            except (ConfigError, BotStartError) as exc:
-                raise UserError(mask(str(exc))) from None
-
-        run(main)
+    """Add `invite` to the CLI."""
 
     @app.command("invite")
     def invite_command(

@@ -1,0 +1,47 @@
+"""The Telegram channel as the process and the CLI see it (`registry.Channel`)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import typer
+
+from bot.channels.registry import Wake
+from bot.channels.telegram import commands
+from bot.channels.telegram.app import build_application, start, stop
+from bot.channels.telegram.bots import has_token, make_bot
+from bot.channels.telegram.deliver import TelegramDeliverer
+from bot.clock import Clock
+from bot.config import Settings
+from bot.outbox import Deliverer
+from storage import Database
+
+
+class TelegramChannel:
+    name = "telegram"
+
+    def configured(self, settings: Settings) -> bool:
+        return has_token(settings)
+
+    @asynccontextmanager
+    async def sender(self, settings: Settings) -> AsyncIterator[Deliverer]:
+        async with make_bot(settings) as bot:
+            yield TelegramDeliverer(bot)
+
+    @asynccontextmanager
+    async def receiver(
+        self, settings: Settings, db: Database, clock: Clock, wake: Wake
+    ) -> AsyncIterator[Deliverer]:
+        app = build_application(settings, db, clock=clock, wake=wake)
+        try:
+            await start(app, settings)
+            yield TelegramDeliverer(app.bot)
+        finally:
+            await stop(app)
+
+    def register_commands(self, app: typer.Typer) -> None:
+        commands.register(app)
+
+
+CHANNEL = TelegramChannel()
