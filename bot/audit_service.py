@@ -7,6 +7,8 @@ caller shows anything.
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -33,6 +35,19 @@ class Outcome:
     round: Round | None = None
     answers: Mapping[str, Answer] = field(default_factory=dict)
     duplicate: bool = False
+
+
+_contact_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+def contact_lock(contact_id: int) -> asyncio.Lock:
+    """One lock per contact for every channel in the process: a contact answering in two
+    channels at once is handled one event at a time, each with its reply. Locks nobody
+    holds or waits for are dropped."""
+    lock = _contact_locks.get(contact_id)
+    if lock is None:
+        lock = _contact_locks[contact_id] = asyncio.Lock()
+    return lock
 
 
 class AuditService:

@@ -3,6 +3,7 @@ several messages, text sent before a question was shown, and colleagues' answers
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -258,3 +259,25 @@ def test_keeping_a_colleagues_answer_changes_nothing_and_carries_on(lead: Person
     assert d.changes == ()
     assert d.effects == (fx.Ask("s1.telephone", 1, None),)
     assert lead.answers["s1.address"].value == "no"
+
+
+async def test_one_lock_per_contact_for_every_channel() -> None:
+    import gc
+
+    from bot.audit_service import _contact_locks, contact_lock
+
+    first = contact_lock(41)
+    assert contact_lock(41) is first and contact_lock(42) is not first
+    order: list[str] = []
+
+    async def answer(channel: str) -> None:
+        async with contact_lock(41):
+            order.append(f"{channel} in")
+            await asyncio.sleep(0.01)
+            order.append(f"{channel} out")
+
+    await asyncio.gather(answer("telegram"), answer("console"))
+    assert order == ["telegram in", "telegram out", "console in", "console out"]
+    del first
+    gc.collect()
+    assert 41 not in _contact_locks  # nobody holds it: forgotten

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.audit_service import AuditService, Outcome
+from bot.audit_service import AuditService, Outcome, contact_lock
 from bot.flows import effects as fx
 from bot.flows import events as ev
 from bot.flows.audit import NOTHING_TO_ADD
@@ -69,7 +69,8 @@ class ConsoleChat:
         self.show(await self.send(ev.Pause()))
 
     async def send(self, event: ev.Event) -> Outcome:
-        return await self.service.handle(self.contact_id, CHANNEL, event)
+        async with contact_lock(self.contact_id):
+            return await self.service.handle(self.contact_id, CHANNEL, event)
 
     def show(self, outcome: Outcome) -> None:
         self.questionnaire = outcome.questionnaire or self.questionnaire

@@ -18,7 +18,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot import reminders
-from bot.audit_service import AuditService, Outcome
+from bot.audit_service import AuditService, Outcome, contact_lock
 from bot.channels.registry import Wake
 from bot.channels.telegram import callback_codec as codec
 from bot.channels.telegram import render
@@ -123,10 +123,11 @@ class TelegramChannel:
             await self.send(context, chat.id, render.sentence("telegram.unknown_command"))
             return
         event = COMMANDS[command] if command is not None else ev.Text(text, message.date)
-        outcome = await self.service.handle(
-            contact.id, CHANNEL, event, update_key=str(update.update_id)
-        )
-        await self.show(context, chat.id, outcome, self._questions.get(chat.id))
+        async with contact_lock(contact.id):
+            outcome = await self.service.handle(
+                contact.id, CHANNEL, event, update_key=str(update.update_id)
+            )
+            await self.show(context, chat.id, outcome, self._questions.get(chat.id))
 
     async def on_start(
         self,
@@ -154,18 +155,19 @@ class TelegramChannel:
         if contact is None:
             await self.send(context, chat_id, render.not_linked(problem))
             return
-        outcome = await self.service.handle(contact.id, CHANNEL, ev.Start(), update_key=key)
-        if outcome.duplicate:
-            return
-        if problem:
-            await self.send(context, chat_id, render.sentence(problem))
-        greeting = (
-            render.welcome(contact, outcome.questionnaire, outcome.round)
-            if fresh
-            else render.welcome(contact, None, None)
-        )
-        await self.send(context, chat_id, greeting)
-        await self.show(context, chat_id, outcome, None)
+        async with contact_lock(contact.id):
+            outcome = await self.service.handle(contact.id, CHANNEL, ev.Start(), update_key=key)
+            if outcome.duplicate:
+                return
+            if problem:
+                await self.send(context, chat_id, render.sentence(problem))
+            greeting = (
+                render.welcome(contact, outcome.questionnaire, outcome.round)
+                if fresh
+                else render.welcome(contact, None, None)
+            )
+            await self.send(context, chat_id, greeting)
+            await self.show(context, chat_id, outcome, None)
 
     async def on_edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         chat = update.effective_chat
@@ -202,23 +204,24 @@ class TelegramChannel:
         if contact is None:
             await self.send(context, chat.id, render.not_linked())
             return
-        outcome = await self.service.handle(
-            contact.id, CHANNEL, event, update_key=str(update.update_id)
-        )
-        assert query.message is not None
-        message_id = query.message.message_id
-        question_id = (
-            event.question_id
-            if isinstance(event, ev.Choose | ev.Next | ev.Skip | ev.Back)
-            else None
-        )
-        await self.show(
-            context,
-            chat.id,
-            outcome,
-            InPlay(message_id, question_id),
-            closes_prompt=isinstance(event, ev.Confirm | ev.CancelSubmit | ev.Place | ev.Keep),
-        )
+        async with contact_lock(contact.id):
+            outcome = await self.service.handle(
+                contact.id, CHANNEL, event, update_key=str(update.update_id)
+            )
+            assert query.message is not None
+            message_id = query.message.message_id
+            question_id = (
+                event.question_id
+                if isinstance(event, ev.Choose | ev.Next | ev.Skip | ev.Back)
+                else None
+            )
+            await self.show(
+                context,
+                chat.id,
+                outcome,
+                InPlay(message_id, question_id),
+                closes_prompt=isinstance(event, ev.Confirm | ev.CancelSubmit | ev.Place | ev.Keep),
+            )
 
     async def on_snooze(
         self,
