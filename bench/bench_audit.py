@@ -16,11 +16,12 @@ import tracemalloc
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from bot.admin import import_directory, open_round
 from bot.audit_service import AuditService
+from bot.directory import import_directory
 from bot.flows import events as ev
 from bot.flows.audit import Context, FlowState, decide
 from bot.questionnaire import Kind, load_questionnaire
+from bot.round_setup import open_round
 from bot.summary.load import load_summary
 from bot.summary.render_csv import render_csv
 from storage import Database, open_database, partnerships

@@ -12,8 +12,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from bot import admin
-from bot.admin import AdminError
+from bot import round_setup
 from bot.audit_service import AuditService
 from bot.channels import registry
 from bot.channels.console import ConsoleChat
@@ -30,7 +29,7 @@ from bot.commands.common import (
     with_db,
 )
 from bot.config import Settings
-from bot.directory import DirectoryError
+from bot.directory import DirectoryError, import_directory
 from bot.questionnaire import Questionnaire, QuestionnaireError, load_questionnaire
 from bot.summary.render_csv import render_csv
 from bot.texts import texts
@@ -122,7 +121,7 @@ def partnerships_import(file: Path) -> None:
 
     async def main(config: Settings, db: Database) -> None:
         try:
-            result = await admin.import_directory(db, file, system_clock())
+            result = await import_directory(db, file, system_clock())
         except DirectoryError as exc:
             raise UserError(f"{exc} Nothing was imported.") from None
         say(
@@ -177,10 +176,10 @@ def round_open(
     async def main(config: Settings, db: Database) -> None:
         q, source = _questionnaire(config, questionnaire)
         try:
-            opened = await admin.open_round(
+            opened = await round_setup.open_round(
                 db, q, source, due, system_clock().astimezone(config.zone)
             )
-        except AdminError as exc:
+        except round_setup.RoundSetupError as exc:
             raise UserError(str(exc)) from None
         say("round_opened", deadline=due, partnerships=opened.partnerships, version=q.version)
 
@@ -193,8 +192,8 @@ def round_close() -> None:
 
     async def main(config: Settings, db: Database) -> None:
         try:
-            closed = await admin.close_round(db, system_clock())
-        except AdminError as exc:
+            closed = await round_setup.close_round(db, system_clock())
+        except round_setup.RoundSetupError as exc:
             raise UserError(str(exc)) from None
         say("round_closed", deadline=closed.deadline)
 
@@ -301,9 +300,9 @@ def demo() -> None:
                 directory = resources.files("bot").joinpath("data/demo-partnerships.csv")
                 now = system_clock()
                 with resources.as_file(directory) as path:
-                    await admin.import_directory(db, path, now)
+                    await import_directory(db, path, now)
                 q, source = _questionnaire(config)
-                await admin.open_round(db, q, source, now.date() + timedelta(days=28), now)
+                await round_setup.open_round(db, q, source, now.date() + timedelta(days=28), now)
                 async with db.read() as conn:
                     contact = (await partnerships.list_contacts(conn))[0]
                 say("demo_intro", name=contact.name, partnership=contact.partnership)

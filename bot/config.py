@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from bot.working_hours import WORKING_DAYS
+
 
 class ConfigError(ValueError):
     """A setting is missing or invalid; the message names it."""
@@ -32,8 +34,6 @@ class Recipient:
 
 
 Recipients = Annotated[tuple[Recipient, ...], NoDecode]
-WORKING_DAYS = 5
-"""Monday to Friday: reminders and digests never go out at weekends."""
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 

@@ -1,4 +1,4 @@
-"""Reading the partnerships/contacts CSV that the LA keeps."""
+"""The partnerships/contacts CSV that the LA keeps: reading it, and importing it."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import csv
 import io
 import re
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
 from bot.texts import texts
-from storage.partnerships import ContactRow
+from storage import Database, partnerships, rounds
+from storage.partnerships import ContactRow, ImportResult
 
 REQUIRED = ("partnership", "contact_name", "email")
 OPTIONAL = ("telegram_username",)
@@ -88,3 +90,15 @@ def _row(values: dict[str, str], filename: str, line: int) -> ContactRow:
 def _same_person(first: ContactRow, again: ContactRow) -> bool:
     """Repeated rows are fine when only the email's letter case differs."""
     return first == replace(again, email=first.email)
+
+
+async def import_directory(db: Database, path: Path, now: datetime) -> ImportResult:
+    """Import the file's partnerships and contacts; the open round, if any, gets a response
+    for each new partnership."""
+    rows = read_directory(path)
+    async with db.transaction() as conn:
+        result = await partnerships.import_contacts(conn, rows, now)
+        current = await rounds.open_round_now(conn)
+        if current is not None:
+            await rounds.add_missing_responses(conn, current)
+    return result

@@ -1,4 +1,6 @@
-"""Who is reminded when: pure functions of the round, progress, reminders so far and now.
+"""Reminders: the policy (who is reminded when) and the service that queues them (`tick`).
+
+The policy is pure functions of the round, progress, reminders so far and now.
 
 Every reminder has a *slot* with a deterministic name ("d-7@2026-11-30", "d0@2026-11-30",
 "overdue-2026-12-03", "inactive-2026-11-10", "snooze-2026-11-12"; deadline slots carry the
@@ -7,26 +9,32 @@ goes out at most once per contact however often or concurrently the policy is as
 
 At any moment a contact is offered only the *latest* slot that has come due, and at most
 one reminder per local day: after downtime the most relevant reminder goes out once,
-instead of a burst of stale ones. Reminders wait for working hours on weekdays.
+instead of a burst of stale ones. Reminders wait for working hours on weekdays
+(`bot.working_hours`).
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
-from zoneinfo import ZoneInfo
 
-from bot.config import WORKING_DAYS, Recipient, Settings
+from bot.clock import Clock, system_clock
+from bot.config import Recipient, Settings
 from bot.notices import Action, Intent, Notice
+from bot.questionnaire_store import stored_questionnaire
 from bot.texts import texts
-from storage import Database, rounds
+from bot.working_hours import WorkingHours
+from storage import Database, outbox, partnerships, rounds
 from storage import reminders as store
 from storage.outbox import NewMessage
 from storage.records import Address, Contact, Round, Status
 from storage.reminders import REMINDER_KIND, ReminderRecord, ResponseState
+
+log = logging.getLogger(__name__)
 
 FLAG_KIND = "flag"
 
@@ -41,14 +49,13 @@ class SnoozeChoice(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Policy:
-    """The reminder settings, in the form the functions below use."""
+    """The reminder settings, in the form the functions below use; when reminders may go
+    out is `hours`, the working hours shared with the LA summary."""
 
     days_before: tuple[int, ...]
     inactivity_days: int
     max_without_progress: int
-    start: time
-    end: time
-    zone: ZoneInfo
+    hours: WorkingHours
     channels: tuple[str, ...] = ("telegram",)
     """The channels reminders can go through, the default one first."""
 
@@ -62,9 +69,7 @@ class Policy:
             days_before=tuple(sorted({d for d in settings.reminder_days_before if d > 0})),
             inactivity_days=settings.inactivity_days,
             max_without_progress=settings.max_reminders_without_progress,
-            start=settings.working_hours_start,
-            end=settings.working_hours_end,
-            zone=settings.zone,
+            hours=WorkingHours.from_settings(settings),
             channels=tuple(channels),
         )
 
@@ -77,29 +82,6 @@ class Policy:
         if contact.preferred_channel in usable:
             return usable[contact.preferred_channel]
         return next((usable[name] for name in self.channels if name in usable), None)
-
-    def local(self, moment: datetime) -> datetime:
-        return moment.astimezone(self.zone)
-
-    def morning(self, day: date) -> datetime:
-        """The start of working hours on `day`, in the configured zone."""
-        return datetime.combine(day, self.start, tzinfo=self.zone)
-
-    def is_working_time(self, moment: datetime) -> bool:
-        local = self.local(moment)
-        return local.weekday() < WORKING_DAYS and self.start <= local.time() < self.end
-
-    def next_working_time(self, moment: datetime) -> datetime:
-        """`moment` if it is in working hours, else the next working morning."""
-        if self.is_working_time(moment):
-            return moment
-        local = self.local(moment)
-        day = local.date()
-        if local.weekday() >= WORKING_DAYS or local.time() >= self.end:
-            day += timedelta(days=1)
-        while day.weekday() >= WORKING_DAYS:
-            day += timedelta(days=1)
-        return self.morning(day)
 
 
 class SlotKind(StrEnum):
@@ -167,22 +149,21 @@ class Decisions:
 
 def deadline_slots(round_: Round, today: date, policy: Policy) -> list[Slot]:
     """The fixed slots of a round up to `today`: days before, the day itself, overdue days."""
+    hours = policy.hours
     slots = [
         Slot(
             f"d-{n}@{round_.deadline.isoformat()}",
             SlotKind.DEADLINE,
-            policy.morning(round_.deadline - timedelta(days=n)),
+            hours.morning(round_.deadline - timedelta(days=n)),
         )
         for n in sorted(policy.days_before, reverse=True)
     ]
     slots.append(
-        Slot(
-            f"d0@{round_.deadline.isoformat()}", SlotKind.DEADLINE, policy.morning(round_.deadline)
-        )
+        Slot(f"d0@{round_.deadline.isoformat()}", SlotKind.DEADLINE, hours.morning(round_.deadline))
     )
     day = round_.deadline + timedelta(days=1)
     while day <= today:
-        slots.append(Slot(f"overdue-{day.isoformat()}", SlotKind.OVERDUE, policy.morning(day)))
+        slots.append(Slot(f"overdue-{day.isoformat()}", SlotKind.OVERDUE, hours.morning(day)))
         day += timedelta(days=1)
     return slots
 
@@ -194,10 +175,11 @@ def snooze_until(
 
     None if there is nothing left to snooze (the deadline morning has come).
     """
-    today = policy.local(now).date()
+    hours = policy.hours
+    today = hours.local(now).date()
     days = 1 if choice is SnoozeChoice.TOMORROW else 7
-    wanted = policy.next_working_time(policy.morning(today + timedelta(days=days)))
-    latest = policy.morning(deadline)
+    wanted = hours.next_working_time(hours.morning(today + timedelta(days=days)))
+    latest = hours.morning(deadline)
     if latest <= now:
         return None
     return min(wanted, latest)
@@ -216,11 +198,11 @@ def decide(
 ) -> Decisions:
     """Which reminders are due now, per contact, and which partnerships to flag to the LA.
 
-    Only contacts with a Telegram chat who have not blocked the bot are reminded.
+    Only contacts the policy can reach (a reachable address on a channel set up here) are reminded.
     """
-    if not round_.is_open or not policy.is_working_time(now):
+    if not round_.is_open or not policy.hours.is_working_time(now):
         return Decisions((), ())
-    local_now = policy.local(now)
+    local_now = policy.hours.local(now)
     today = local_now.date()
     fixed = [s for s in deadline_slots(round_, today, policy) if s.due >= round_.opened_at]
     by_partnership: dict[int, list[Contact]] = {}
@@ -253,7 +235,7 @@ def decide(
                     days_left=(round_.deadline - today).days,
                     answered=state.answered,
                     total=total_questions,
-                    snoozable=now < policy.morning(round_.deadline),
+                    snoozable=now < policy.hours.morning(round_.deadline),
                 )
             )
         if not due_now:
@@ -290,16 +272,16 @@ def _due_slot(
     """The one slot a contact should get now, if any (see the module docstring)."""
     if snoozed_until is not None and now < snoozed_until:
         return None
-    today = policy.local(now).date()
-    if any(policy.local(r.created_at).date() == today for r in mine):
+    today = policy.hours.local(now).date()
+    if any(policy.hours.local(r.created_at).date() == today for r in mine):
         return None
     slots = list(fixed)
     if state.status is Status.IN_PROGRESS and state.last_activity_at is not None:
         base = max([state.last_activity_at, *(r.created_at for r in mine)])
-        name = f"inactive-{policy.local(state.last_activity_at).date().isoformat()}"
+        name = f"inactive-{policy.hours.local(state.last_activity_at).date().isoformat()}"
         slots.append(Slot(name, SlotKind.INACTIVE, base + timedelta(days=policy.inactivity_days)))
     if snoozed_until is not None:
-        name = f"snooze-{policy.local(snoozed_until).date().isoformat()}"
+        name = f"snooze-{policy.hours.local(snoozed_until).date().isoformat()}"
         slots.append(Slot(name, SlotKind.SNOOZE, snoozed_until))
     due = [s for s in slots if s.due <= now]
     if not due:
@@ -404,6 +386,55 @@ def flag_messages(flag: FlagDecision, recipients: Iterable[Recipient]) -> list[N
     ]
 
 
+# --- the reminder service: what is due now, into the outbox ------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TickResult:
+    reminders: int = 0
+    flags: int = 0
+    round_id: int | None = None
+
+
+async def tick(db: Database, settings: Settings, clock: Clock = system_clock) -> TickResult:
+    """Queue every reminder and LA flag due now; safe to call any number of times.
+
+    Reading the state and writing the rows happen in one transaction, and every row has a
+    dedupe key, so overlapping ticks (two processes, a manual `auditbot remind`) cannot
+    queue anything twice.
+    """
+    now = clock()
+    policy = Policy.from_settings(settings)
+    async with db.transaction() as conn:
+        current = await rounds.open_round_now(conn)
+        if current is None:
+            return TickResult()
+        total = len((await stored_questionnaire(conn, current.questionnaire_version)).items)
+        decisions = decide(
+            current,
+            await store.response_states(conn, current.id),
+            await partnerships.list_contacts(conn),
+            await store.reminder_records(conn, current.id),
+            await store.snoozes(conn, current.id),
+            [flag.partnership_id for flag in await store.flags(conn, current.id)],
+            total,
+            policy,
+            now,
+        )
+        queued = 0
+        for reminder in decisions.reminders:
+            queued += await outbox.enqueue(conn, reminder_message(reminder), now)
+        flagged = 0
+        for flag in decisions.flags:
+            if await store.add_flag(conn, current.id, flag.partnership_id, flag.reminders, now):
+                flagged += 1
+                for message in flag_messages(flag, settings.la_recipients):
+                    await outbox.enqueue(conn, message, now)
+    if queued or flagged:
+        log.info("queued %d reminder(s), flagged %d partnership(s)", queued, flagged)
+    return TickResult(queued, flagged, current.id)
+
+
 async def snooze(
     db: Database,
     settings: Settings,
@@ -427,4 +458,4 @@ async def snooze(
         return texts().string("reminders.cannot_snooze")
     async with db.transaction() as conn:
         await store.set_snooze(conn, contact_id, round_id, until, now)
-    return texts().string("reminders.snoozed", until=policy.local(until))
+    return texts().string("reminders.snoozed", until=policy.hours.local(until))

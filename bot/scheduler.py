@@ -1,6 +1,8 @@
-"""The schedule: a periodic tick asks the database what is due and queues it in the outbox;
-a drain job delivers the outbox. Job state lives in the database, so the in-memory job
-store is simply rebuilt at every start and a missed tick costs nothing but time."""
+"""The schedule, APScheduler's wiring only: a periodic tick asks the reminder service
+(`reminders.tick`) and the LA summary schedule (`summary.schedule.summary_tick`) what is due
+and they queue it in the outbox; a drain job delivers the outbox; a daily prune. Job state
+lives in the database, so the in-memory job store is simply rebuilt at every start and a
+missed tick costs nothing but time."""
 
 from __future__ import annotations
 
@@ -17,16 +19,14 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot import la_summary
-from bot import reminders as policy_
+from bot import reminders
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.invites import BAD_ATTEMPT_WINDOW
 from bot.outbox import Deliverer, DrainResult, OutboxWorker
-from bot.questionnaire_store import stored_questionnaire
-from storage import Database, outbox, partnerships, rounds, updates
+from bot.summary import schedule as summary_schedule
+from storage import Database, outbox, updates
 from storage import invites as invite_store
-from storage import reminders as store
 
 log = logging.getLogger(__name__)
 
@@ -41,52 +41,6 @@ UPDATES_KEPT = timedelta(days=30)
 MISFIRE_GRACE = 3600
 STOP_GRACE = 5.0
 """Seconds a stop waits for a send under way (Docker kills after 10)."""
-
-
-@dataclass(frozen=True, slots=True)
-class TickResult:
-    reminders: int = 0
-    flags: int = 0
-    round_id: int | None = None
-
-
-async def tick(db: Database, settings: Settings, clock: Clock = system_clock) -> TickResult:
-    """Queue every reminder and LA flag due now; safe to call any number of times.
-
-    Reading the state and writing the rows happen in one transaction, and every row has a
-    dedupe key, so overlapping ticks (two processes, a manual `auditbot remind`) cannot
-    queue anything twice.
-    """
-    now = clock()
-    policy = policy_.Policy.from_settings(settings)
-    async with db.transaction() as conn:
-        current = await rounds.open_round_now(conn)
-        if current is None:
-            return TickResult()
-        total = len((await stored_questionnaire(conn, current.questionnaire_version)).items)
-        decisions = policy_.decide(
-            current,
-            await store.response_states(conn, current.id),
-            await partnerships.list_contacts(conn),
-            await store.reminder_records(conn, current.id),
-            await store.snoozes(conn, current.id),
-            [flag.partnership_id for flag in await store.flags(conn, current.id)],
-            total,
-            policy,
-            now,
-        )
-        queued = 0
-        for reminder in decisions.reminders:
-            queued += await outbox.enqueue(conn, policy_.reminder_message(reminder), now)
-        flagged = 0
-        for flag in decisions.flags:
-            if await store.add_flag(conn, current.id, flag.partnership_id, flag.reminders, now):
-                flagged += 1
-                for message in policy_.flag_messages(flag, settings.la_recipients):
-                    await outbox.enqueue(conn, message, now)
-    if queued or flagged:
-        log.info("queued %d reminder(s), flagged %d partnership(s)", queued, flagged)
-    return TickResult(queued, flagged, current.id)
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,10 +151,10 @@ def build_scheduler(
 ) -> Schedule:
     """The schedule to `.start()` inside the running event loop (and `await .stop()` at exit).
 
-    Jobs: the reminder tick (then the LA summary slots, `la_summary.summary_tick`) every
-    `tick_every` and once at start, each followed by a drain; a
-    drain of the outbox every `drain_every` (retries come due); `prune` daily and at
-    start. With no deliverers the drain does not run and the outbox waits for a process
+    Jobs: the reminder tick (`reminders.tick`, then the LA summary slots,
+    `summary.schedule.summary_tick`) every `tick_every` and once at start, each followed by
+    a drain; a drain of the outbox every `drain_every` (retries come due); `prune` daily and
+    at start. With no deliverers the drain does not run and the outbox waits for a process
     that can send.
     """
     worker = build_worker(db, deliverers, clock) if deliverers else None
@@ -214,7 +168,7 @@ def build_scheduler(
 
     async def tick_then_drain() -> None:
         try:
-            await tick(db, settings, clock)
+            await reminders.tick(db, settings, clock)
         except Exception:
             log.exception("reminder tick failed; the next one will try again")
         if worker is not None:
@@ -223,7 +177,7 @@ def build_scheduler(
             return
         # reminders first: compiling the summary takes a moment, people should not wait
         try:
-            queued = await la_summary.summary_tick(db, settings, clock)
+            queued = await summary_schedule.summary_tick(db, settings, clock)
         except Exception:
             log.exception("LA summary tick failed; the next one will try again")
             queued = []

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.admin import import_directory, open_round
 from bot.audit_service import AuditService
+from bot.directory import import_directory
 from bot.questionnaire import Questionnaire, load_questionnaire
+from bot.round_setup import open_round
 from storage import Database, open_database, partnerships
 from storage.records import Contact, Round
 from tests.fake_bot_api import FakeBotApi

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.admin import AdminError, close_round, import_directory, open_round
 from bot.audit_service import AuditService
-from bot.directory import DirectoryError, parse_directory
+from bot.directory import DirectoryError, import_directory, parse_directory
 from bot.flows import effects as fx
 from bot.flows import events as ev
 from bot.questionnaire import load_questionnaire
+from bot.round_setup import RoundSetupError, close_round, open_round
 from storage import Database, open_database, partnerships, responses, rounds
 from storage.migrations import MIGRATIONS
 from storage.records import Answer, Response, Status
@@ -581,7 +581,7 @@ async def test_open_round_gives_every_partnership_a_response(seeded: Seeded) -> 
 async def test_open_round_refuses_a_second_open_round(seeded: Seeded) -> None:
     questionnaire, source = load_questionnaire()
     before = await _counts(seeded.db)
-    with pytest.raises(AdminError, match="already open"):
+    with pytest.raises(RoundSetupError, match="already open"):
         await open_round(seeded.db, questionnaire, source, date(2026, 12, 31), seeded.clock())
     assert await _counts(seeded.db) == before
 
@@ -593,7 +593,7 @@ async def test_open_round_refuses_a_deadline_not_in_the_future(
     questionnaire, source = load_questionnaire()
     await import_directory(db, directory_csv, clock())
     before = await _counts(db)
-    with pytest.raises(AdminError, match="not in the future"):
+    with pytest.raises(RoundSetupError, match="not in the future"):
         await open_round(db, questionnaire, source, NOW.date() + timedelta(days=days), clock())
     assert await _counts(db) == before
     assert before["rounds"] == 0 and before["questionnaires"] == 0
@@ -601,7 +601,7 @@ async def test_open_round_refuses_a_deadline_not_in_the_future(
 
 async def test_open_round_refuses_without_partnerships(db: Database, clock: Clock) -> None:
     questionnaire, source = load_questionnaire()
-    with pytest.raises(AdminError, match="no partnerships"):
+    with pytest.raises(RoundSetupError, match="no partnerships"):
         await open_round(db, questionnaire, source, date(2026, 12, 31), clock())
     assert await _counts(db) == dict.fromkeys(await _counts(db), 0)
 
@@ -610,7 +610,7 @@ async def test_a_new_round_after_closing(seeded: Seeded) -> None:
     questionnaire, source = load_questionnaire()
     closed = await close_round(seeded.db, seeded.clock())
     assert not closed.is_open and closed.closed_at == NOW
-    with pytest.raises(AdminError, match="no open round"):
+    with pytest.raises(RoundSetupError, match="no open round"):
         await close_round(seeded.db, seeded.clock())
     seeded.clock.advance(days=1)
     opened = await open_round(seeded.db, questionnaire, source, date(2027, 1, 31), seeded.clock())

@@ -14,7 +14,8 @@ from bot.clock import system_clock
 from bot.commands.common import out, run, with_db
 from bot.config import Settings
 from bot.outbox import DrainResult
-from bot.scheduler import build_worker, tick
+from bot.reminders import tick
+from bot.scheduler import build_worker
 from bot.texts import texts
 from storage import Database, outbox
 from storage import reminders as store

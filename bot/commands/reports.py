@@ -14,7 +14,6 @@ from bot.clock import system_clock
 from bot.commands.common import UserError, out, run, with_db
 from bot.commands.outbox import deliver_now
 from bot.config import Settings
-from bot.la_summary import demand_slot, queue_summary
 from bot.outbox import DrainResult
 from bot.summary.load import NoRoundError, load_summary
 from bot.summary.model import Summary
@@ -23,6 +22,7 @@ from bot.summary.render_docx import docx_zip, render_all_docx
 from bot.summary.render_html import render_html
 from bot.summary.render_text import render_text
 from bot.summary.render_xlsx import render_xlsx
+from bot.summary.schedule import demand_slot, queue_summary
 from bot.texts import texts
 from storage import Database
 

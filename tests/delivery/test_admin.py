@@ -14,7 +14,7 @@ from bot.channels.telegram import app as tg
 from bot.channels.telegram.deliver import TelegramDeliverer
 from bot.config import Settings
 from bot.outbox import TELEGRAM, OutboxWorker
-from bot.scheduler import tick
+from bot.reminders import tick
 from storage import outbox
 from storage import reminders as reminder_store
 from tests.conftest import Seeded

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from bot.config import Settings
-from bot.la_summary import due_summary_slots
-from bot.reminders import Policy
+from bot.summary.schedule import due_summary_slots
+from bot.working_hours import WorkingHours
 from storage.records import Round, Status
 from tests.scheduling.test_round import at
 
-POLICY = Policy.from_settings(Settings(timezone="Europe/London"))
+HOURS = WorkingHours.from_settings(Settings(timezone="Europe/London"))
 MONDAY = 0
 WAITING = [Status.SUBMITTED, Status.IN_PROGRESS, Status.NOT_STARTED]
 DONE = [Status.SUBMITTED] * 3
@@ -28,7 +28,7 @@ def due(
     r: Round | None = None,
     weekly: int | None = MONDAY,
 ) -> list[str]:
-    return due_summary_slots(r or round_(), statuses, queued or {}, now, POLICY, weekly)
+    return due_summary_slots(r or round_(), statuses, queued or {}, now, HOURS, weekly)
 
 
 def test_deadline_day_first_working_hours_tick() -> None:

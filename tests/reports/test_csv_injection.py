@@ -15,9 +15,9 @@ import pytest
 from openpyxl import load_workbook
 
 from bot.flows import events
-from bot.la_summary import summary_notice
 from bot.summary.load import load_summary
 from bot.summary.render_csv import FORMULA_STARTS, spreadsheet_safe
+from bot.summary.schedule import summary_notice
 from tests.conftest import Seeded
 from tests.reports.conftest import answer
 

@@ -11,7 +11,7 @@ from bot.channels.telegram.deliver import TelegramDeliverer
 from bot.config import Settings
 from bot.notices import Attachment, Notice
 from bot.outbox import TELEGRAM, OutboxWorker
-from bot.scheduler import tick
+from bot.reminders import tick
 from storage import Database, open_database, outbox, partnerships
 from storage.outbox import NewMessage, OutboxRow
 from tests.conftest import Clock, Seeded

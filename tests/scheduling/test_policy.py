@@ -6,8 +6,8 @@ from datetime import UTC, date, datetime
 
 from bot.config import Settings
 from bot.notices import Intent, Notice
-from bot.reminders import Policy, SnoozeChoice, snooze, snooze_until
-from bot.scheduler import tick
+from bot.reminders import Policy, SnoozeChoice, snooze, snooze_until, tick
+from bot.working_hours import WorkingHours
 from storage import outbox
 from tests.conftest import Seeded
 from tests.scheduling.test_round import at
@@ -20,7 +20,7 @@ def policy(settings: Settings) -> Policy:
 
 
 def test_working_time_skips_nights_and_weekends(settings: Settings) -> None:
-    p = policy(settings)
+    p = WorkingHours.from_settings(settings)
     assert p.is_working_time(at(11, 23, 9))
     assert not p.is_working_time(at(11, 23, 17))
     assert p.next_working_time(at(11, 23, 17, 30)) == at(11, 24, 9)
@@ -30,7 +30,7 @@ def test_working_time_skips_nights_and_weekends(settings: Settings) -> None:
 
 
 def test_summer_time_is_respected() -> None:
-    p = Policy.from_settings(Settings(timezone="Europe/London"))
+    p = WorkingHours.from_settings(Settings(timezone="Europe/London"))
     # 9:00 in London in July is 8:00 UTC
     assert p.is_working_time(datetime(2026, 7, 1, 8, 0, tzinfo=UTC))
     assert not p.is_working_time(datetime(2026, 7, 1, 7, 59, tzinfo=UTC))

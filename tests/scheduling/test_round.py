@@ -8,7 +8,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.notices import Notice
-from bot.scheduler import tick
+from bot.reminders import tick
 from storage import Database, open_database, outbox, partnerships, rounds
 from storage.outbox import OutboxRow
 from tests.conftest import NOW, Seeded

@@ -200,18 +200,27 @@ async def test_a_note_sent_in_two_messages_stays_on_its_question(
     assert "s1.telephone" not in answers
 
 
-async def test_changing_a_colleagues_newer_answer_asks_first_and_keeps_their_note(
-    api: FakeBotApi, harness: Harness, seeded: Seeded
-) -> None:
+async def tap_after_bob_answered(
+    api: FakeBotApi, harness: Harness, seeded: Seeded, bob_note: str | None = None
+) -> FakeUser:
+    """Alice taps Yes on her question 1 after Bob, later, answered it No (with a note)."""
     await harness.start()
     alice = await join(harness, api, "alice", 1001)
     old_question = alice.messages[-1]
     seeded.clock.advance(minutes=5)
     bob = await join(harness, api, "bob", 1002)
     await bob.click("No")
-    await bob.send("Only for pupils on roll.")
+    if bob_note is not None:
+        await bob.send(bob_note)
     seeded.clock.advance(minutes=5)
     await alice.click("Yes", message=old_question)
+    return alice
+
+
+async def test_changing_a_colleagues_newer_answer_asks_first_and_keeps_their_note(
+    api: FakeBotApi, harness: Harness, seeded: Seeded
+) -> None:
+    alice = await tap_after_bob_answered(api, harness, seeded, "Only for pupils on roll.")
     prompt = alice.messages[-1].text
     assert "Bob Baker answered No" in prompt
     assert "Only for pupils on roll." in prompt
@@ -229,14 +238,7 @@ async def test_changing_a_colleagues_newer_answer_asks_first_and_keeps_their_not
 async def test_keeping_a_colleagues_answer_changes_nothing(
     api: FakeBotApi, harness: Harness, seeded: Seeded
 ) -> None:
-    await harness.start()
-    alice = await join(harness, api, "alice", 1001)
-    old_question = alice.messages[-1]
-    seeded.clock.advance(minutes=5)
-    bob = await join(harness, api, "bob", 1002)
-    await bob.click("No")
-    seeded.clock.advance(minutes=5)
-    await alice.click("Yes", message=old_question)
+    alice = await tap_after_bob_answered(api, harness, seeded)
     await alice.click("Keep Bob Baker's answer")
     address = (await stored_answers(seeded, "alice"))["s1.address"]
     assert (address.value, address.contact_name) == ("no", "Bob Baker")

@@ -1,4 +1,4 @@
-"""Chat commands for the LA's admins (ADMIN_TELEGRAM_IDS), in a private chat with the bot.
+"""Chat commands for the LA's admins (ADMINS: telegram:<user id>), in a private chat with the bot.
 
 /status shows every partnership's progress, /summary sends the LA summary to the admin's
 own chat (messages and files, through the outbox), /remind runs a reminder tick now.
@@ -17,13 +17,13 @@ from telegram import Bot, BotCommand, BotCommandScopeChat, Message
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
-from bot import la_summary
 from bot.channels.registry import Wake
 from bot.channels.telegram.render import sentence
 from bot.channels.telegram.split import split_html
 from bot.clock import Clock
 from bot.config import Recipient, Settings
-from bot.scheduler import tick
+from bot.reminders import tick
+from bot.summary import schedule as summary_schedule
 from bot.summary.context import template_context
 from bot.summary.load import NoRoundError, load_summary
 from bot.summary.model import Reason
@@ -112,11 +112,11 @@ class AdminCommands:
     ) -> None:
         now = self.clock()
         try:
-            queued = await la_summary.queue_summary(
+            queued = await summary_schedule.queue_summary(
                 self.db,
                 self.settings,
                 now,
-                la_summary.demand_slot(sent_at),
+                summary_schedule.demand_slot(sent_at),
                 recipients=(Recipient(CHANNEL, str(chat_id)),),
             )
         except NoRoundError:
@@ -125,7 +125,7 @@ class AdminCommands:
         if not queued:
             await send(context, chat_id, sentence("admin.summary_already"))
             return
-        files = len(la_summary.FILE_KINDS)
+        files = len(summary_schedule.FILE_KINDS)
         await send(context, chat_id, sentence("admin.summary_queued", files=files))
         self.wake()
 

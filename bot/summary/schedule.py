@@ -25,7 +25,6 @@ from bot.clock import Clock, system_clock
 from bot.config import Recipient, Settings
 from bot.notices import Attachment, Notice
 from bot.outbox import enqueue_la
-from bot.reminders import Policy
 from bot.summary.load import load_summary
 from bot.summary.model import Summary
 from bot.summary.render_csv import render_csv
@@ -33,6 +32,7 @@ from bot.summary.render_docx import docx_zip
 from bot.summary.render_html import render_html
 from bot.summary.render_message import render_message
 from bot.summary.render_xlsx import render_xlsx
+from bot.working_hours import WorkingHours
 from storage import Database, rounds
 from storage import reminders as reminder_store
 from storage.records import Round, Status
@@ -66,7 +66,7 @@ def due_summary_slots(
     statuses: Sequence[Status],
     queued: Mapping[str, datetime],
     now: datetime,
-    policy: Policy,
+    hours: WorkingHours,
     weekly_day: int | None,
 ) -> list[str]:
     """The scheduled summary slots to queue now (usually none, at most one).
@@ -75,10 +75,10 @@ def due_summary_slots(
     Monday=0 .. Sunday=6, or None for no weekly digest. Nothing is due outside working
     hours, or once the round is closed.
     """
-    if not round_.is_open or not policy.is_working_time(now):
+    if not round_.is_open or not hours.is_working_time(now):
         return []
     scheduled = {slot: at for slot, at in queued.items() if not slot.startswith(DEMAND_PREFIX)}
-    today = policy.local(now).date()
+    today = hours.local(now).date()
     everyone_done = bool(statuses) and all(s is Status.SUBMITTED for s in statuses)
     if everyone_done:
         # the all-submitted summary is the final word; later deadlines and digests repeat it
@@ -88,7 +88,7 @@ def due_summary_slots(
     if weekly_day is None:
         return []
     digest_day = today - timedelta(days=today.weekday() - weekly_day)
-    digest_at = policy.morning(digest_day)
+    digest_at = hours.morning(digest_day)
     name = weekly_slot(digest_at)
     if (
         today < digest_day
@@ -164,7 +164,7 @@ async def summary_tick(db: Database, settings: Settings, clock: Clock = system_c
         [s.status for s in states],
         queued,
         now,
-        Policy.from_settings(settings),
+        WorkingHours.from_settings(settings),
         settings.summary_weekday,
     )
     done: list[str] = []
