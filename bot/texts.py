@@ -37,6 +37,7 @@ class Texts:
         self._plain = jinja2.Environment(undefined=jinja2.StrictUndefined)  # noqa: S701
         self._compiled: dict[str, jinja2.Template] = {}
         self.env.globals["s"] = self.string
+        self.env.globals["cs"] = self.channel_string
         self.env.globals["progress_bar"] = progress_bar
         self.env.filters["answer_label"] = self.answer_label
         self.env.filters["as_date"] = as_date
@@ -69,6 +70,14 @@ class Texts:
             for kind in Kind
             if not kind.is_free_text
         }
+
+    def channel_string(self, channel: str, key: str, **context: Any) -> str:
+        """`key` as `channel` words it: `overrides.<channel>.<key>` where there is one (the
+        terminal has no buttons to mention), else the neutral text."""
+        try:
+            return self.string(f"overrides.{channel}.{key}", **context)
+        except KeyError:
+            return self.string(key, **context)
 
     def choice_label(self, kind: Kind, value: str) -> str:
         return self.string(f"choice.{kind.value}.{value}")

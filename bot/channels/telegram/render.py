@@ -24,6 +24,7 @@ from bot.questionnaire import Item, Questionnaire
 from bot.texts import texts
 from storage.records import Answer, Contact, Round
 
+CHANNEL = "telegram"
 MAX_TEXT = 4096
 CHUNK = 3800
 """Review messages are packed below Telegram's 4,096-character limit, with room to spare."""
@@ -79,7 +80,7 @@ def string(key: str, **context: Any) -> str:
 
 def sentence(key: str, **context: Any) -> str:
     """A short text for a message body: escaped, since messages are sent as HTML."""
-    return escape(texts().string(key, **context), quote=False)
+    return escape(texts().channel_string(CHANNEL, key, **context), quote=False)
 
 
 def button(label: str, event: ev.Event) -> InlineKeyboardButton:

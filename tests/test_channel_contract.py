@@ -1,0 +1,177 @@
+"""What every channel promises: it renders every effect of the audit flow and every notice
+kind, and its encoding of every action decodes to the same intent. A new channel adds its
+renderer to the tables below and must pass the same tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import get_args
+
+import pytest
+
+from bot.audit_service import Outcome
+from bot.channels.console import ConsoleChat
+from bot.channels.telegram import callback_codec as codec
+from bot.channels.telegram import notices as telegram_notices
+from bot.channels.telegram import render
+from bot.flows import effects as fx
+from bot.flows import events as ev
+from bot.notices import Action, Intent, Notice
+from bot.questionnaire import Questionnaire
+from bot.reminders import (
+    FlagDecision,
+    Reminder,
+    Slot,
+    SlotKind,
+    SnoozeChoice,
+    flag_notice,
+    reminder_notice,
+)
+from bot.summary.load import load_summary
+from bot.summary.schedule import summary_notice
+from bot.texts import texts
+from storage.records import Address, Answer, Contact, Status
+from tests.conftest import Seeded
+from tests.fake_bot_api import check_markup, parse_html
+
+NOW = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+CONTACT = Contact(1, 1, "North <Partnership> & Co", "Dan <Dee>", "dan@north.example")
+
+
+def effects(q: Questionnaire) -> list[fx.Effect]:
+    first, free, statement = q.items[0], q.items[11], q.item("s7.paper_seven_years")
+    theirs = Answer("no", "only <pupils> & on roll", 2, "Sam <S>", "telegram", NOW)
+    return [
+        fx.Ask(first.id, 0, None),
+        fx.Ask(first.id, 0, theirs),
+        fx.Ask(free.id, 11, Answer("typed <b>")),
+        fx.Recorded(first.id, Answer("yes", "a note <b>")),
+        fx.Recorded(first.id, Answer("yes", "more"), added=True),
+        fx.AskWhere(first.id, "maybe <b>"),
+        fx.AskWhere(free.id, "and the SENCo", first.id),
+        fx.ConfirmChange(first.id, "yes", theirs),
+        fx.OfferNote(first.id, Answer("yes")),
+        fx.OfferNote(statement.id, Answer("differs")),
+        fx.ShowReview({first.id: theirs}, (free.id,)),
+        fx.ShowReview({}, (), at_end=True, submitted=True),
+        fx.AskConfirm((free.id,)),
+        fx.Submitted(()),
+        fx.Paused(),
+        fx.ShowStatus(3, 44, False),
+        *(fx.Rejected(reason) for reason in fx.Reason),
+        fx.BatchResult((first.id,), (fx.Rejected(fx.Reason.EMPTY, free.id),), (free.id,)),
+    ]
+
+
+def test_the_samples_cover_every_effect(questionnaire: Questionnaire) -> None:
+    assert {type(e) for e in effects(questionnaire)} == set(get_args(fx.Effect))
+
+
+def console_render(seeded: Seeded, effect: fx.Effect) -> list[str]:
+    shown: list[str] = []
+    chat = ConsoleChat(seeded.service, CONTACT.id, lambda prompt: "", shown.append)
+    chat.show(Outcome(CONTACT, (effect,), seeded.questionnaire, seeded.round, {}))
+    return shown
+
+
+def telegram_render(seeded: Seeded, effect: fx.Effect) -> list[str]:
+    plan = render.plan((effect,), seeded.questionnaire, {}, CONTACT, seeded.round, None)
+    for message in plan.sends:
+        parse_html(message.text)  # Telegram would refuse anything else
+        check_markup(message.keyboard.to_dict() if message.keyboard else None)
+    return [m.text for m in plan.sends]
+
+
+EFFECT_RENDERERS: dict[str, Callable[[Seeded, fx.Effect], list[str]]] = {
+    "console": console_render,
+    "telegram": telegram_render,
+}
+NOT_RECEIVED = {("telegram", fx.BatchResult)}
+"""Effects a channel never gets: a batch of answers arrives by email only."""
+
+
+@pytest.mark.parametrize("channel", EFFECT_RENDERERS)
+def test_every_effect_renders_in_every_channel(seeded: Seeded, channel: str) -> None:
+    for effect in effects(seeded.questionnaire):
+        shown = EFFECT_RENDERERS[channel](seeded, effect)
+        if (channel, type(effect)) in NOT_RECEIVED:
+            continue
+        assert shown and all(text.strip() for text in shown), (channel, effect)
+        assert not any("{{" in text or "None" in text for text in shown), (channel, shown)
+
+
+async def notices(seeded: Seeded) -> list[Notice]:
+    contact = CONTACT
+    address = Address("telegram", "1004", "1004", NOW)
+    slot = Slot("d-7@2026-11-30", SlotKind.DEADLINE, NOW)
+    due = date(2026, 11, 30)
+    started = Reminder(1, contact, address, slot, Status.IN_PROGRESS, due, 7, 5, 44, True)
+    waiting = Reminder(1, contact, address, slot, Status.NOT_STARTED, due, 0, 0, 44, False)
+    flag = FlagDecision(1, 1, "East <P> & Co", Status.NOT_STARTED, 4, 0, 44, due)
+    return [
+        reminder_notice(started),
+        reminder_notice(waiting),
+        flag_notice(flag),
+        summary_notice(await load_summary(seeded.db, seeded.clock())),
+    ]
+
+
+NOTICE_RENDERERS: dict[str, Callable[[Notice], list[str]]] = {
+    "telegram": lambda notice: [
+        part.html if isinstance(part, telegram_notices.Text) else part.filename
+        for part in telegram_notices.parts(notice)
+    ],
+}
+
+
+async def test_every_notice_kind_renders_in_every_channel(seeded: Seeded) -> None:
+    found = await notices(seeded)
+    assert {n.kind for n in found} == {
+        "reminder.in_progress",
+        "reminder.not_started",
+        "flag.la",
+        "summary.la",
+    }
+    for channel, render_notice in NOTICE_RENDERERS.items():
+        for notice in found:
+            parts = render_notice(notice)
+            assert parts and all(p.strip() for p in parts), (channel, notice.kind)
+
+
+def telegram_round_trip(action: Action) -> tuple[Intent, dict[str, object]]:
+    data = telegram_notices.callback_data(action)
+    snooze = codec.decode_snooze(data)
+    if snooze is not None:
+        return Intent.SNOOZE, {"round_id": snooze[0], "choice": snooze[1]}
+    assert codec.decode(data) == ev.Start()
+    return Intent.CONTINUE, {}
+
+
+ACTION_ENCODINGS: dict[str, Callable[[Action], tuple[Intent, dict[str, object]]]] = {
+    "telegram": telegram_round_trip,
+}
+
+
+async def test_every_action_round_trips_through_every_channel(seeded: Seeded) -> None:
+    actions = [a for n in await notices(seeded) for row in n.actions for a in row]
+    assert {a.intent for a in actions} == set(Intent)
+    assert {a.args.get("choice") for a in actions} >= {c.value for c in SnoozeChoice}
+    for channel, round_trip in ACTION_ENCODINGS.items():
+        for action in actions:
+            assert round_trip(action) == (action.intent, dict(action.args)), channel
+
+
+def test_channel_wording_overrides_only_neutral_keys() -> None:
+    t = texts()
+
+    def keys(node: object, prefix: str = "") -> list[str]:
+        if isinstance(node, dict):
+            return [k for name, child in node.items() for k in keys(child, f"{prefix}{name}.")]
+        return [prefix.rstrip(".")]
+
+    for channel, overrides in t.strings["overrides"].items():
+        for key in keys(overrides):
+            t.string(key)  # the neutral text it stands in for exists
+            assert t.channel_string(channel, key) != t.string(key)
+    assert "buttons" not in t.channel_string("console", "reason.not_expected")
