@@ -157,12 +157,6 @@ class Settings(BaseSettings):
         return WEEKDAYS.index(day) if day in WEEKDAYS else None
 
     @property
-    def channels(self) -> tuple[str, ...]:
-        """The channels that are set up here, so that the bot can send through them."""
-        token = self.telegram_token.get_secret_value().strip() if self.telegram_token else ""
-        return ("telegram",) if token else ()
-
-    @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 

@@ -14,7 +14,8 @@ from storage import Database, partnerships, rounds
 from storage.partnerships import ContactRow, ImportResult
 
 REQUIRED = ("partnership", "contact_name", "email")
-OPTIONAL = ("telegram_username",)
+OPTIONAL = ("telegram_username", "preferred_channel")
+CHANNELS = ("telegram", "email")
 _EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 _USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 MAX_NAME = 200
@@ -79,11 +80,15 @@ def _row(values: dict[str, str], filename: str, line: int) -> ContactRow:
     username = values.get("telegram_username", "").removeprefix("@") or None
     if username is not None and not _USERNAME.match(username):
         raise _error("bad_username", file=filename, line=line, value=username)
+    preferred = values.get("preferred_channel", "").lower() or None
+    if preferred is not None and preferred not in CHANNELS:
+        raise _error("bad_channel", file=filename, line=line, value=values["preferred_channel"])
     return ContactRow(
         partnership=values["partnership"],
         name=values["contact_name"],
         email=values["email"],
         telegram_username=username,
+        preferred_channel=preferred,
     )
 
 

@@ -26,8 +26,6 @@ from storage.outbox import NewMessage, OutboxRow
 
 log = logging.getLogger(__name__)
 
-TELEGRAM = "telegram"
-
 
 class DeliveryError(Exception):
     """A deliverer could not send a message; the subclass says what to do about it."""

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from bot.channels import registry
 from bot.clock import Clock, system_clock
 from bot.config import Recipient, Settings
 from bot.notices import Action, Intent, Notice
@@ -63,7 +64,7 @@ class Policy:
     def from_settings(cls, settings: Settings) -> Policy:
         # with no channel set up here (`auditbot remind` on an officer's machine), queue for
         # the default one: the running bot sends them
-        configured = settings.channels or (settings.default_channel,)
+        configured = [c.name for c in registry.configured(settings)] or [settings.default_channel]
         channels = sorted(configured, key=lambda name: name != settings.default_channel)
         return cls(
             days_before=tuple(sorted({d for d in settings.reminder_days_before if d > 0})),

@@ -20,6 +20,7 @@ class ContactRow:
     name: str
     email: str
     telegram_username: str | None
+    preferred_channel: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,15 +98,23 @@ async def import_contacts(
         ) as cur:
             (partnership_id,) = await _one(cur)
         async with conn.execute(
-            "SELECT partnership_id, name, telegram_username FROM contacts WHERE email = ?",
+            "SELECT partnership_id, name, telegram_username, preferred_channel FROM contacts"
+            " WHERE email = ?",
             (row.email,),
         ) as cur:
             existing = await cur.fetchone()
         if existing is None:
             cur = await conn.execute(
-                "INSERT INTO contacts (partnership_id, name, email, telegram_username, created_at)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (partnership_id, row.name, row.email, row.telegram_username, ts(now)),
+                "INSERT INTO contacts (partnership_id, name, email, telegram_username,"
+                " preferred_channel, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    partnership_id,
+                    row.name,
+                    row.email,
+                    row.telegram_username,
+                    row.preferred_channel,
+                    ts(now),
+                ),
             )
             await conn.execute(
                 "INSERT INTO addresses (contact_id, channel, account, address)"
@@ -113,11 +122,22 @@ async def import_contacts(
                 (cur.lastrowid, row.email, row.email),
             )
             contacts_added += 1
-        elif tuple(existing) != (partnership_id, row.name, row.telegram_username):
+        elif tuple(existing) != (
+            partnership_id,
+            row.name,
+            row.telegram_username,
+            row.preferred_channel,
+        ):
             await conn.execute(
-                "UPDATE contacts SET partnership_id = ?, name = ?, telegram_username = ?"
-                " WHERE email = ?",
-                (partnership_id, row.name, row.telegram_username, row.email),
+                "UPDATE contacts SET partnership_id = ?, name = ?, telegram_username = ?,"
+                " preferred_channel = ? WHERE email = ?",
+                (
+                    partnership_id,
+                    row.name,
+                    row.telegram_username,
+                    row.preferred_channel,
+                    row.email,
+                ),
             )
             contacts_updated += 1
     return ImportResult(partnerships_added, contacts_added, contacts_updated)

@@ -18,6 +18,7 @@ from storage.records import Contact, Round
 from tests.fake_bot_api import FakeBotApi
 
 NOW = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)  # a Monday morning
+TELEGRAM = "telegram"
 DIRECTORY = """partnership,contact_name,email,telegram_username
 North Partnership,Alice Archer,alice@north.example,alice_archer
 North Partnership,Bob Baker,bob@north.example,

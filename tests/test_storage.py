@@ -627,3 +627,13 @@ def test_rows_differing_only_in_email_case_are_one_contact() -> None:
         "partnership,contact_name,email\nWest,Wendy,Wendy@West.example\nWest,Wendy,wendy@west.example\n"
     )
     assert len(rows) == 1
+
+
+def test_preferred_channel_is_read_and_checked() -> None:
+    header = "partnership,contact_name,email,preferred_channel\n"
+    [row] = parse_directory(header + "North,Alice,alice@north.example,Email\n")
+    assert row.preferred_channel == "email"
+    [row] = parse_directory(header + "North,Alice,alice@north.example,\n")
+    assert row.preferred_channel is None
+    with pytest.raises(DirectoryError, match="line 2: preferred_channel 'sms' should be"):
+        parse_directory(header + "North,Alice,alice@north.example,sms\n")

@@ -13,11 +13,11 @@ from telegram import Bot
 from bot.channels.telegram import app as tg
 from bot.channels.telegram.deliver import TelegramDeliverer
 from bot.config import Settings
-from bot.outbox import TELEGRAM, OutboxWorker
+from bot.outbox import OutboxWorker
 from bot.reminders import tick
 from storage import outbox
 from storage import reminders as reminder_store
-from tests.conftest import Seeded
+from tests.conftest import TELEGRAM, Seeded
 from tests.delivery.conftest import ADMIN
 from tests.fake_bot_api import BotMessage, FakeBotApi
 from tests.scheduling.test_round import at

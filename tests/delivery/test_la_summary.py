@@ -16,14 +16,14 @@ from telegram import Bot
 
 from bot.channels.telegram.deliver import TelegramDeliverer
 from bot.config import Settings
-from bot.outbox import TELEGRAM, OutboxWorker
+from bot.outbox import OutboxWorker
 from bot.summary.load import load_summary
 from bot.summary.model import Reason
 from bot.summary.render_text import render_text
 from bot.summary.schedule import queue_summary, summary_tick
 from storage import Database, outbox, partnerships
 from storage import reminders as reminder_store
-from tests.conftest import Seeded
+from tests.conftest import TELEGRAM, Seeded
 from tests.delivery.conftest import LA_CHAT
 from tests.fake_bot_api import FakeBotApi
 from tests.scheduling.conftest import submit

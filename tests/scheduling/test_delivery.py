@@ -10,11 +10,11 @@ from telegram import Bot
 from bot.channels.telegram.deliver import TelegramDeliverer
 from bot.config import Settings
 from bot.notices import Attachment, Notice
-from bot.outbox import TELEGRAM, OutboxWorker
+from bot.outbox import OutboxWorker
 from bot.reminders import tick
 from storage import Database, open_database, outbox, partnerships
 from storage.outbox import NewMessage, OutboxRow
-from tests.conftest import Clock, Seeded
+from tests.conftest import TELEGRAM, Clock, Seeded
 from tests.legacy_payloads import document_payload, message_payload
 from tests.scheduling.conftest import FlakyBotApi
 from tests.scheduling.test_round import at

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from bot.config import Settings
@@ -9,7 +10,8 @@ from bot.notices import Intent, Notice
 from bot.reminders import Policy, SnoozeChoice, snooze, snooze_until, tick
 from bot.working_hours import WorkingHours
 from storage import outbox
-from tests.conftest import Seeded
+from storage.records import Address, Contact
+from tests.conftest import NOW, Seeded
 from tests.scheduling.test_round import at
 
 DEADLINE = date(2026, 11, 30)
@@ -85,3 +87,19 @@ async def test_a_snoozed_contact_hears_again_when_the_snooze_ends(
         "d-3@2026-11-30",
         "d0@2026-11-30",
     ]
+
+
+def test_reminders_go_to_the_preferred_reachable_address(settings: Settings) -> None:
+    policy = replace(Policy.from_settings(settings), channels=("telegram", "email"))
+    telegram = Address("telegram", "501", "501", NOW)
+    email = Address("email", "dan@east.example")
+    dan = Contact(4, 3, "East", "Dan", "dan@east.example", addresses=(email, telegram))
+    assert policy.address(dan) == telegram  # no preference: the default channel first
+    assert policy.address(replace(dan, preferred_channel="email")) == email
+    blocked = replace(telegram, unreachable_at=NOW)
+    assert policy.address(replace(dan, addresses=(email, blocked))) == email
+    nowhere = replace(dan, addresses=(replace(email, unreachable_at=NOW), blocked))
+    assert policy.address(nowhere) is None
+    assert nowhere.unreachable_at == NOW  # unreachable on every channel in use
+    only_telegram = replace(policy, channels=("telegram",))
+    assert only_telegram.address(replace(dan, preferred_channel="email")) == telegram

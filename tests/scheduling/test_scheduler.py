@@ -13,10 +13,10 @@ from telegram.request import HTTPXRequest
 
 from bot.channels.telegram.deliver import TelegramDeliverer
 from bot.config import Recipient, Settings
-from bot.outbox import TELEGRAM, enqueue_la
+from bot.outbox import enqueue_la
 from bot.scheduler import DRAIN_JOB, PRUNE_JOB, TICK_JOB, build_scheduler
 from storage import Database, invites, outbox, updates
-from tests.conftest import Seeded
+from tests.conftest import TELEGRAM, Seeded
 from tests.fake_bot_api import FakeBotApi
 from tests.legacy_payloads import message_payload
 from tests.scheduling.conftest import LA_CHAT, FlakyBotApi
