@@ -1,4 +1,4 @@
-"""Invites: a one-time secret per contact that links their Telegram account to them.
+"""Invites: a one-time secret per contact and channel that links their account there to them.
 
 Only the SHA-256 of a token is stored, so a copy of the database cannot be used to join.
 """
@@ -21,7 +21,6 @@ TOKEN_BYTES = 24
 TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 MAX_BAD_ATTEMPTS = 5
 BAD_ATTEMPT_WINDOW = timedelta(hours=1)
-CHANNEL = "telegram"
 
 
 def new_token() -> str:
@@ -40,15 +39,18 @@ class IssuedInvite:
 
 
 async def issue_invites(
-    db: Database, contacts: list[Contact], now: datetime, ttl_days: int
+    db: Database, contacts: list[Contact], channel: str, now: datetime, ttl_days: int
 ) -> list[IssuedInvite]:
-    """One fresh invite per contact, in one transaction; older unused ones stop working."""
+    """One fresh invite per contact on `channel`, in one transaction; older unused ones on
+    that channel stop working."""
     expires_at = now + timedelta(days=ttl_days)
     issued: list[IssuedInvite] = []
     async with db.transaction() as conn:
         for contact in contacts:
             token = new_token()
-            await invites.create_invite(conn, contact.id, hash_token(token), now, expires_at)
+            await invites.create_invite(
+                conn, contact.id, channel, hash_token(token), now, expires_at
+            )
             issued.append(IssuedInvite(contact, token, expires_at))
     return issued
 
@@ -71,30 +73,31 @@ class Redemption:
 
 async def redeem(
     db: Database,
+    channel: str,
     token: str,
-    user_id: int,
-    chat_id: int,
+    account: str,
+    address: str,
     now: datetime,
     update_key: str | None = None,
 ) -> Redemption:
-    """Link the Telegram account to the invite's contact, once; bad tokens are counted."""
-    account = str(user_id)
+    """Link `account` on `channel` (reached at `address`) to the invite's contact, once;
+    bad tokens are counted per account."""
     async with db.transaction() as conn:
         if update_key is not None and not await updates.mark_processed(
-            conn, CHANNEL, f"{update_key}:link", now
+            conn, channel, f"{update_key}:link", now
         ):
-            contact = await partnerships.contact_by_account(conn, CHANNEL, account)
+            contact = await partnerships.contact_by_account(conn, channel, account)
             return Redemption(Redeemed.DUPLICATE, contact)
         since = now - BAD_ATTEMPT_WINDOW
-        if await invites.bad_attempts_since(conn, CHANNEL, account, since) >= MAX_BAD_ATTEMPTS:
+        if await invites.bad_attempts_since(conn, channel, account, since) >= MAX_BAD_ATTEMPTS:
             return Redemption(Redeemed.TOO_MANY)
         invite = (
-            await invites.invite_by_hash(conn, hash_token(token))
+            await invites.invite_by_hash(conn, channel, hash_token(token))
             if TOKEN_PATTERN.match(token)
             else None
         )
-        if invite is not None and invite.used_at is not None and invite.used_by == user_id:
-            contact = await partnerships.contact_by_account(conn, CHANNEL, account)
+        if invite is not None and invite.used_at is not None and invite.used_account == account:
+            contact = await partnerships.contact_by_account(conn, channel, account)
             if contact is not None and contact.id == invite.contact_id:
                 return Redemption(Redeemed.ALREADY_LINKED, contact)
         if invite is None:
@@ -104,12 +107,10 @@ async def redeem(
         elif invite.expires_at <= now:
             result = Redeemed.EXPIRED
         else:
-            await invites.mark_used(conn, invite.id, user_id, now)
-            await partnerships.link_address(
-                conn, invite.contact_id, CHANNEL, account, str(chat_id), now
-            )
+            await invites.mark_used(conn, invite.id, account, now)
+            await partnerships.link_address(conn, invite.contact_id, channel, account, address, now)
             return Redemption(
                 Redeemed.LINKED, await partnerships.contact_by_id(conn, invite.contact_id)
             )
-        await invites.record_bad_attempt(conn, CHANNEL, account, now)
+        await invites.record_bad_attempt(conn, channel, account, now)
         return Redemption(result)

@@ -17,33 +17,38 @@ class Invite:
     created_at: datetime
     expires_at: datetime
     used_at: datetime | None
-    used_by: int | None
+    used_account: str | None
+    channel: str
 
 
 async def create_invite(
     conn: aiosqlite.Connection,
     contact_id: int,
+    channel: str,
     token_hash: str,
     now: datetime,
     expires_at: datetime,
 ) -> None:
-    """Store a new invite; earlier unused invites of the contact stop working."""
+    """Store a new invite; the contact's earlier unused invites on `channel` stop working."""
     await conn.execute(
-        "UPDATE invites SET expires_at = ? WHERE contact_id = ? AND used_at IS NULL"
-        " AND expires_at > ?",
-        (ts(now), contact_id, ts(now)),
+        "UPDATE invites SET expires_at = ? WHERE contact_id = ? AND channel = ?"
+        " AND used_at IS NULL AND expires_at > ?",
+        (ts(now), contact_id, channel, ts(now)),
     )
     await conn.execute(
-        "INSERT INTO invites (contact_id, token_hash, created_at, expires_at) VALUES (?, ?, ?, ?)",
-        (contact_id, token_hash, ts(now), ts(expires_at)),
+        "INSERT INTO invites (contact_id, channel, token_hash, created_at, expires_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (contact_id, channel, token_hash, ts(now), ts(expires_at)),
     )
 
 
-async def invite_by_hash(conn: aiosqlite.Connection, token_hash: str) -> Invite | None:
+async def invite_by_hash(
+    conn: aiosqlite.Connection, channel: str, token_hash: str
+) -> Invite | None:
     async with conn.execute(
-        "SELECT id, contact_id, created_at, expires_at, used_at, used_by FROM invites"
-        " WHERE token_hash = ?",
-        (token_hash,),
+        "SELECT id, contact_id, created_at, expires_at, used_at, used_account, channel"
+        " FROM invites WHERE token_hash = ? AND channel = ?",
+        (token_hash, channel),
     ) as cur:
         row = await cur.fetchone()
     if row is None:
@@ -57,19 +62,18 @@ async def invite_by_hash(conn: aiosqlite.Connection, token_hash: str) -> Invite 
         created_at=created_at,
         expires_at=expires_at,
         used_at=parse_ts(row["used_at"]),
-        used_by=row["used_by"],
+        used_account=row["used_account"],
+        channel=row["channel"],
     )
 
 
 async def mark_used(
-    conn: aiosqlite.Connection, invite_id: int, used_by: int, now: datetime
-) -> bool:
-    """Use the invite once; False if it had been used already."""
-    cur = await conn.execute(
-        "UPDATE invites SET used_at = ?, used_by = ? WHERE id = ? AND used_at IS NULL",
-        (ts(now), used_by, invite_id),
+    conn: aiosqlite.Connection, invite_id: int, account: str, now: datetime
+) -> None:
+    await conn.execute(
+        "UPDATE invites SET used_at = ?, used_account = ? WHERE id = ? AND used_at IS NULL",
+        (ts(now), account, invite_id),
     )
-    return cur.rowcount == 1
 
 
 async def record_bad_attempt(

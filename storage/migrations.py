@@ -191,4 +191,10 @@ MIGRATIONS: tuple[str, ...] = (
         SELECT id, 'email', lower(email), email FROM contacts;
     UPDATE contacts SET telegram_user_id = NULL, telegram_chat_id = NULL, unreachable_at = NULL;
     """,
+    """
+    -- 8: invites are issued per channel, and name who used them as that channel's account.
+    ALTER TABLE invites ADD COLUMN channel TEXT NOT NULL DEFAULT 'telegram';
+    ALTER TABLE invites ADD COLUMN used_account TEXT;
+    UPDATE invites SET used_account = CAST(used_by AS TEXT) WHERE used_by IS NOT NULL;
+    """,
 )

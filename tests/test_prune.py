@@ -54,11 +54,13 @@ async def test_pruning_keeps_a_blocked_account_blocked_until_the_hour_is_over(
 ) -> None:
     db, clock = seeded.db, seeded.clock
     for n in range(MAX_BAD_ATTEMPTS):
-        attempt = await redeem(db, "x" * 32, 666, 666, clock(), update_key=f"bad{n}")
+        attempt = await redeem(
+            db, "telegram", "x" * 32, "666", "666", clock(), update_key=f"bad{n}"
+        )
         assert attempt.result is Redeemed.INVALID
     result = await prune(db, clock)
     assert (result.updates, result.bad_attempts) == (0, 0)
-    attempt = await redeem(db, "x" * 32, 666, 666, clock(), update_key="again")
+    attempt = await redeem(db, "telegram", "x" * 32, "666", "666", clock(), "again")
     assert attempt.result is Redeemed.TOO_MANY
 
     clock.advance(hours=1)

@@ -13,6 +13,7 @@ from bot.audit_service import AuditService
 from bot.directory import DirectoryError, import_directory, parse_directory
 from bot.flows import effects as fx
 from bot.flows import events as ev
+from bot.invites import Redeemed, issue_invites, redeem
 from bot.questionnaire import load_questionnaire
 from bot.round_setup import RoundSetupError, close_round, open_round
 from storage import Database, open_database, partnerships, responses, rounds
@@ -637,3 +638,18 @@ def test_preferred_channel_is_read_and_checked() -> None:
     assert row.preferred_channel is None
     with pytest.raises(DirectoryError, match="line 2: preferred_channel 'sms' should be"):
         parse_directory(header + "North,Alice,alice@north.example,sms\n")
+
+
+async def test_invites_belong_to_a_channel(seeded: Seeded) -> None:
+    alice, now = seeded.contacts["alice"], seeded.clock()
+    [telegram] = await issue_invites(seeded.db, [alice], "telegram", now, 14)
+    [email] = await issue_invites(seeded.db, [alice], "email", now, 14)
+    # the email invite did not end the Telegram one, and neither works on the other channel
+    wrong = await redeem(seeded.db, "email", telegram.token, "a@x.example", "a@x.example", now)
+    assert wrong.result is Redeemed.INVALID
+    linked = await redeem(seeded.db, "telegram", telegram.token, "501", "501", now)
+    assert linked.result is Redeemed.LINKED
+    assert linked.contact is not None and linked.contact.linked("telegram")
+    again = await redeem(seeded.db, "telegram", telegram.token, "501", "501", now)
+    assert again.result is Redeemed.ALREADY_LINKED
+    assert email.token != telegram.token

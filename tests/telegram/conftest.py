@@ -76,7 +76,7 @@ class Harness:
 
     async def invite(self, contact: Contact) -> str:
         seeded = self.seeded
-        [issued] = await issue_invites(seeded.db, [contact], seeded.clock(), 14)
+        [issued] = await issue_invites(seeded.db, [contact], "telegram", seeded.clock(), 14)
         return issued.token
 
 

@@ -55,7 +55,7 @@ async def create_invite_links(
     if not contacts:
         raise UserError(_t("invite_no_contacts"))
     username = await bot_username(config)
-    issued = await issue_invites(db, contacts, clock(), config.invite_ttl_days)
+    issued = await issue_invites(db, contacts, "telegram", clock(), config.invite_ttl_days)
     return [(invite, create_deep_linked_url(username, invite.token)) for invite in issued]
 
 

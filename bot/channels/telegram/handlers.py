@@ -144,7 +144,9 @@ class TelegramChannel:
         problem: str | None = None
         fresh = False
         if token:
-            redemption = await redeem(self.db, token, user_id, chat_id, self.clock(), key)
+            redemption = await redeem(
+                self.db, CHANNEL, token, str(user_id), str(chat_id), self.clock(), key
+            )
             contact = redemption.contact
             fresh = redemption.result in (Redeemed.LINKED, Redeemed.DUPLICATE)
             if redemption.result in _INVITE_PROBLEMS:
