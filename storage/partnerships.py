@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -66,18 +67,16 @@ def _address(row: aiosqlite.Row) -> Address:
 async def _with_addresses(
     conn: aiosqlite.Connection, rows: Iterable[aiosqlite.Row]
 ) -> list[Contact]:
+    """The contacts of `rows`, each with its addresses (read in one query)."""
     rows = list(rows)
     found: dict[int, list[Address]] = {row["id"]: [] for row in rows}
-    if len(found) == 1:
-        where, args = "contact_id = ?", tuple(found)
-    else:
-        where, args = "1", ()
-    async with conn.execute(
-        f"SELECT * FROM addresses WHERE {where} ORDER BY channel",  # noqa: S608 - constants
-        args,
-    ) as cur:
-        for row in await cur.fetchall():
-            if row["contact_id"] in found:
+    if found:
+        async with conn.execute(
+            "SELECT * FROM addresses WHERE contact_id IN (SELECT value FROM json_each(?))"
+            " ORDER BY channel",
+            (json.dumps(list(found)),),
+        ) as cur:
+            for row in await cur.fetchall():
                 found[row["contact_id"]].append(_address(row))
     return [_contact(row, tuple(found[row["id"]])) for row in rows]
 
@@ -186,20 +185,21 @@ async def contact_by_account(
     conn: aiosqlite.Connection, channel: str, account: str
 ) -> Contact | None:
     """The contact who linked this account (a Telegram user id) on `channel`."""
-    async with conn.execute(
-        "SELECT contact_id FROM addresses WHERE channel = ? AND account = ?", (channel, account)
-    ) as cur:
-        row = await cur.fetchone()
-    return await contact_by_id(conn, row["contact_id"]) if row else None
+    return await _contact_where(
+        conn,
+        "c.id = (SELECT contact_id FROM addresses WHERE channel = ? AND account = ?)",
+        channel,
+        account,
+    )
 
 
 async def _contact_where(
-    conn: aiosqlite.Connection, condition: str, value: object
+    conn: aiosqlite.Connection, condition: str, *values: object
 ) -> Contact | None:
     async with conn.execute(
         f"SELECT {_CONTACT_COLUMNS} FROM contacts c"  # noqa: S608
         f" JOIN partnerships p ON p.id = c.partnership_id WHERE {condition}",
-        (value,),
+        values,
     ) as cur:
         row = await cur.fetchone()
     return (await _with_addresses(conn, [row]))[0] if row else None
