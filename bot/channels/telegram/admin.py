@@ -18,6 +18,7 @@ from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
 from bot.channels.registry import Wake
+from bot.channels.telegram.name import CHANNEL
 from bot.channels.telegram.render import sentence
 from bot.channels.telegram.split import split_html
 from bot.clock import Clock
@@ -32,7 +33,6 @@ from storage import Database, partnerships
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "telegram"
 
 ADMIN_COMMANDS = ("status", "summary", "remind")
 """The admin menu, after the contacts' commands (shown only in admins' chats)."""
@@ -90,8 +90,7 @@ class AdminCommands:
                 await send(context, chat_id, texts().render("telegram/admin_help.html.j2"))
                 async with self.db.read() as conn:
                     return (
-                        await partnerships.contact_by_account(conn, "telegram", str(user_id))
-                        is None
+                        await partnerships.contact_by_account(conn, CHANNEL, str(user_id)) is None
                     )
         return True
 

@@ -10,6 +10,7 @@ from telegram.helpers import create_deep_linked_url
 
 from bot.channels.telegram.app import start_error
 from bot.channels.telegram.bots import make_bot
+from bot.channels.telegram.name import CHANNEL
 from bot.clock import Clock, system_clock
 from bot.commands.common import UserError, out, run, settings, with_db
 from bot.config import ConfigError, Settings
@@ -55,7 +56,7 @@ async def create_invite_links(
     if not contacts:
         raise UserError(_t("invite_no_contacts"))
     username = await bot_username(config)
-    issued = await issue_invites(db, contacts, "telegram", clock(), config.invite_ttl_days)
+    issued = await issue_invites(db, contacts, CHANNEL, clock(), config.invite_ttl_days)
     return [(invite, create_deep_linked_url(username, invite.token)) for invite in issued]
 
 

@@ -24,6 +24,7 @@ from bot.channels.telegram import callback_codec as codec
 from bot.channels.telegram import render
 from bot.channels.telegram.admin import AdminCommands
 from bot.channels.telegram.callback_codec import SNOOZE_PREFIX
+from bot.channels.telegram.name import CHANNEL
 from bot.clock import Clock
 from bot.config import Settings
 from bot.flows import events as ev
@@ -34,7 +35,6 @@ from storage.records import Contact
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "telegram"
 QUIET_ERRORS = ("message is not modified", "query is too old", "query id is invalid")
 UNEDITABLE = ("message can't be edited", "message to edit not found")
 """Edits Telegram refuses for good: the new content is sent as a new message instead."""

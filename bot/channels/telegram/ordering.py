@@ -21,13 +21,13 @@ from typing import Any
 from telegram import Bot, Update
 from telegram.ext import BaseUpdateProcessor
 
+from bot.channels.telegram.name import CHANNEL
 from bot.clock import Clock, system_clock
 from storage import Database, inbox
 
 log = logging.getLogger(__name__)
 
 MAX_CONCURRENT = 256
-CHANNEL = "telegram"
 KEEP_FOR = timedelta(hours=24)
 """As long as Telegram itself keeps an update that nobody fetched."""
 

@@ -12,6 +12,7 @@ from bot.channels.telegram import commands
 from bot.channels.telegram.app import build_application, start, stop
 from bot.channels.telegram.bots import has_token, make_bot
 from bot.channels.telegram.deliver import TelegramDeliverer
+from bot.channels.telegram.name import CHANNEL as NAME
 from bot.clock import Clock
 from bot.config import Settings
 from bot.outbox import Deliverer
@@ -19,7 +20,7 @@ from storage import Database
 
 
 class TelegramChannel:
-    name = "telegram"
+    name = NAME
 
     def configured(self, settings: Settings) -> bool:
         return has_token(settings)

@@ -17,6 +17,7 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.channels.telegram import callback_codec as codec
+from bot.channels.telegram.name import CHANNEL
 from bot.flows import effects as fx
 from bot.flows import events as ev
 from bot.flows.audit import NOTHING_TO_ADD
@@ -24,7 +25,6 @@ from bot.questionnaire import Item, Questionnaire
 from bot.texts import texts
 from storage.records import Answer, Contact, Round
 
-CHANNEL = "telegram"
 MAX_TEXT = 4096
 CHUNK = 3800
 """Review messages are packed below Telegram's 4,096-character limit, with room to spare."""
