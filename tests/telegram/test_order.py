@@ -21,6 +21,13 @@ from tests.telegram.conftest import Harness, join, stored_answers
 STAMP = int(NOW.timestamp())
 
 
+@pytest.fixture
+async def alice(api: FakeBotApi, harness: Harness) -> FakeUser:
+    """Alice Archer, joined by her invite, talking to the running bot."""
+    await harness.start()
+    return await join(harness, api, "alice", 1001)
+
+
 async def history(seeded: Seeded, who: str) -> list[tuple[str, str | None, str | None]]:
     contact = seeded.contacts[who]
     async with seeded.db.read() as conn:
@@ -45,10 +52,8 @@ async def tap_then_note_together(user: FakeUser, label: str, note: str | None) -
 
 @pytest.mark.parametrize("slow", ["answerCallbackQuery", "editMessageText", "sendMessage"])
 async def test_a_tap_and_the_note_after_it_are_applied_in_order(
-    api: FakeBotApi, harness: Harness, seeded: Seeded, slow: str
+    api: FakeBotApi, seeded: Seeded, slow: str, alice: FakeUser
 ) -> None:
-    await harness.start()
-    alice = await join(harness, api, "alice", 1001)
     api.delay = lambda method: 0.15 if method == slow else 0.0
     ticks = [item for item in seeded.questionnaire.items if item.kind is Kind.TICK][:8]
     for n, _ in enumerate(ticks):
@@ -144,11 +149,7 @@ async def test_updates_from_different_chats_still_run_side_by_side(
     assert processor.busy_chats == 0  # nothing is kept for chats that have gone quiet
 
 
-async def test_typed_yes_and_no_answer_tick_questions(
-    api: FakeBotApi, harness: Harness, seeded: Seeded
-) -> None:
-    await harness.start()
-    alice = await join(harness, api, "alice", 1001)
+async def test_typed_yes_and_no_answer_tick_questions(seeded: Seeded, alice: FakeUser) -> None:
     await alice.send("YES")
     assert "Type a note" in alice.messages[-1].text
     await alice.click("Next ➜")
@@ -161,10 +162,8 @@ async def test_typed_yes_and_no_answer_tick_questions(
 
 
 async def test_unclear_text_on_a_tick_question_asks_which_was_meant(
-    api: FakeBotApi, harness: Harness, seeded: Seeded
+    seeded: Seeded, alice: FakeUser
 ) -> None:
-    await harness.start()
-    alice = await join(harness, api, "alice", 1001)
     await alice.send("on the referral form")
     assert "Is that a Yes or a No?" in alice.messages[-1].text
     assert await stored_answers(seeded, "alice") == {}
@@ -175,10 +174,8 @@ async def test_unclear_text_on_a_tick_question_asks_which_was_meant(
 
 
 async def test_a_note_sent_in_two_messages_stays_on_its_question(
-    api: FakeBotApi, harness: Harness, seeded: Seeded
+    api: FakeBotApi, seeded: Seeded, alice: FakeUser
 ) -> None:
-    await harness.start()
-    alice = await join(harness, api, "alice", 1001)
     await alice.click("Yes")
     updates = api.push_together(
         alice.text_update("We keep behaviour records on the MIS,", date=STAMP - 20),
@@ -246,10 +243,10 @@ async def test_keeping_a_colleagues_answer_changes_nothing(
 
 
 async def test_a_refused_edit_still_gets_a_reply(
-    api: FakeBotApi, harness: Harness, seeded: Seeded, caplog: pytest.LogCaptureFixture
+    api: FakeBotApi,
+    caplog: pytest.LogCaptureFixture,
+    alice: FakeUser,
 ) -> None:
-    await harness.start()
-    alice = await join(harness, api, "alice", 1001)
     api.refuse_edits = True
     before = len(alice.messages)
     await alice.click("Yes")
@@ -262,11 +259,7 @@ async def test_a_refused_edit_still_gets_a_reply(
     assert "something went wrong" not in " ".join(alice.texts())
 
 
-async def test_commands_for_another_bot_are_not_ours(
-    api: FakeBotApi, harness: Harness, seeded: Seeded
-) -> None:
-    await harness.start()
-    alice = await join(harness, api, "alice", 1001)
+async def test_commands_for_another_bot_are_not_ours(alice: FakeUser) -> None:
     await alice.send("/review@SomeOtherBot")
     assert "I don't know that command" in alice.messages[-1].text
     await alice.send("/review@partnership_audit_test_bot")
