@@ -17,7 +17,7 @@ from bot.audit_service import AuditService
 from bot.channels import registry
 from bot.channels.console import ConsoleChat
 from bot.clock import system_clock
-from bot.commands import history, outbox, reports, serve
+from bot.commands import history, invite, outbox, reports, serve
 from bot.commands.common import (
     UserError,
     database,
@@ -313,7 +313,7 @@ def demo() -> None:
     run(main)
 
 
-for module in (serve, reports, history, outbox):
+for module in (serve, reports, history, outbox, invite):
     module.register(app)
 for channel in registry.available():
     channel.register_commands(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
@@ -9,7 +10,15 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from bot.working_hours import WORKING_DAYS
 
@@ -46,7 +55,118 @@ _FULL_DAYS = dict(
 )
 
 
+def _section(prefix: str) -> SettingsConfigDict:
+    return SettingsConfigDict(
+        env_prefix=prefix,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+
+class TelegramSettings(BaseSettings):
+    """TELEGRAM_*: the Telegram channel runs when the token is set."""
+
+    model_config = _section("TELEGRAM_")
+
+    bot_token: SecretStr | None = None
+    api_url: str = "https://api.telegram.org"
+    webhook_url: str | None = None
+    webhook_port: int = Field(8443, ge=1, le=65535)
+
+    @property
+    def complete(self) -> bool:
+        return self.bot_token is not None and bool(self.bot_token.get_secret_value().strip())
+
+    def require_token(self) -> str:
+        if self.bot_token is None or not self.complete:
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is not set: add the token BotFather gave you to the "
+                "environment or to .env."
+            )
+        return self.bot_token.get_secret_value().strip()
+
+
+Security = Literal["tls", "starttls", "none"]
+
+
+class EmailSettings(BaseSettings):
+    """EMAIL_*: the email channel sends when SMTP and the From address are set, and reads
+    replies when the IMAP settings and the reply secret are set too."""
+
+    model_config = _section("EMAIL_")
+
+    sender: str | None = Field(None, validation_alias="EMAIL_FROM")
+    """The From address; replies come back to it (plus-addressed with a reply token)."""
+    smtp_host: str | None = None
+    smtp_port: int | None = Field(None, ge=1, le=65535)
+    smtp_security: Security = "starttls"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    imap_host: str | None = None
+    imap_port: int | None = Field(None, ge=1, le=65535)
+    imap_security: Security = "tls"
+    imap_username: str | None = None
+    imap_password: SecretStr | None = None
+    imap_folder: str = "INBOX"
+    imap_done_folder: str = "Audit answered"
+    """Where replies go once applied (so a restart never reads them again)."""
+    imap_attention_folder: str = "Audit needs attention"
+    """Where messages the bot could not take go, for a person to look at."""
+    poll_seconds: int = Field(60, ge=5, le=3600)
+    reply_secret: SecretStr | None = None
+    """Signs the reply token each contact's emails carry; any long random string."""
+    tls_verify: bool = True
+    """Off only for a test server with a self-signed certificate."""
+
+    @field_validator("sender")
+    @classmethod
+    def _address(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", value):
+            raise ValueError(f"'{value}' is not an email address")
+        return value
+
+    @property
+    def sending(self) -> bool:
+        return bool(self.smtp_host and self.sender)
+
+    @property
+    def receiving(self) -> bool:
+        return self.sending and bool(
+            self.imap_host and self.imap_username and self.imap_password and self.reply_secret
+        )
+
+    @property
+    def smtp_port_or_default(self) -> int:
+        return self.smtp_port or {"tls": 465, "starttls": 587, "none": 25}[self.smtp_security]
+
+    @property
+    def imap_port_or_default(self) -> int:
+        return self.imap_port or (993 if self.imap_security == "tls" else 143)
+
+
+class _SkipSections(EnvSettingsSource):
+    """Sections read their own prefixed variables: a stray EMAIL or TELEGRAM variable (EMAIL
+    is common in shells) is not the section."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        if field_name in ("telegram", "email"):
+            return None, field_name, False
+        return super().get_field_value(field, field_name)
+
+
+class _CoreEnv(_SkipSections):
+    pass
+
+
+class _CoreDotEnv(_SkipSections, DotEnvSettingsSource):
+    pass
+
+
 class Settings(BaseSettings):
+    """Core settings, with one section per channel (each read from its own prefix)."""
+
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
     )
@@ -58,10 +178,8 @@ class Settings(BaseSettings):
         "INFO", alias="AUDITBOT_LOG_LEVEL"
     )
     questionnaire: Path | None = Field(None, alias="AUDITBOT_QUESTIONNAIRE")
-    telegram_token: SecretStr | None = Field(None, alias="TELEGRAM_BOT_TOKEN")
-    telegram_api_url: str = Field("https://api.telegram.org", alias="TELEGRAM_API_URL")
-    telegram_webhook_url: str | None = Field(None, alias="TELEGRAM_WEBHOOK_URL")
-    telegram_webhook_port: int = Field(8443, alias="TELEGRAM_WEBHOOK_PORT", ge=1, le=65535)
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    email: EmailSettings = Field(default_factory=EmailSettings)
     invite_ttl_days: int = Field(14, alias="INVITE_TTL_DAYS", ge=1, le=365)
     la_recipient_list: Recipients = Field((), alias="LA_RECIPIENTS")
     admin_list: Recipients = Field((), alias="ADMINS")
@@ -77,6 +195,17 @@ class Settings(BaseSettings):
     working_hours_end: time = Field(time(17), alias="WORKING_HOURS_END")
     summary_weekly_day: str = Field("mon", alias="SUMMARY_WEEKLY_DAY")
     default_channel: Literal["telegram", "email"] = Field("telegram", alias="DEFAULT_CHANNEL")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, _CoreEnv(settings_cls), _CoreDotEnv(settings_cls)
 
     @field_validator("timezone")
     @classmethod
@@ -160,14 +289,6 @@ class Settings(BaseSettings):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
 
-    def require_token(self) -> str:
-        if self.telegram_token is None or not self.telegram_token.get_secret_value().strip():
-            raise ConfigError(
-                "TELEGRAM_BOT_TOKEN is not set: add the token BotFather gave you to the "
-                "environment or to .env."
-            )
-        return self.telegram_token.get_secret_value().strip()
-
 
 def _merged(listed: tuple[Recipient, ...], chat_ids: tuple[int, ...]) -> tuple[Recipient, ...]:
     found = [*listed, *(Recipient("telegram", str(chat)) for chat in chat_ids)]
@@ -179,8 +300,25 @@ def load_settings(**overrides: Any) -> Settings:
         return Settings(**overrides)
     except ValidationError as exc:
         error = exc.errors()[0]
-        name = str(error["loc"][0]) if error["loc"] else "a setting"
-        field = Settings.model_fields.get(name)
-        setting = field.alias if field and field.alias else name
         message = str(error["msg"]).removeprefix("Value error, ")
+        setting = _setting_name(exc.title, error["loc"])
         raise ConfigError(f"Setting {setting} is invalid: {message}.") from None
+
+
+_MODELS: dict[str, type[BaseSettings]] = {
+    model.__name__: model for model in (Settings, TelegramSettings, EmailSettings)
+}
+
+
+def _setting_name(model_name: str, loc: tuple[int | str, ...]) -> str:
+    """The environment variable behind a validation error (a section's errors come from
+    building that section)."""
+    model = _MODELS.get(model_name, Settings)
+    name = str(loc[0]) if loc else ""
+    field = model.model_fields.get(name)
+    if field is None:
+        return name or "a setting"
+    alias = field.validation_alias or field.alias
+    if isinstance(alias, str):
+        return alias
+    return f"{model.model_config.get('env_prefix', '')}{name}".upper()

@@ -36,3 +36,37 @@ def test_a_bad_recipient_is_one_sentence_naming_the_setting(
     expected = r"^Setting LA_RECIPIENTS is invalid: .*(should be|whole)"
     with pytest.raises(ConfigError, match=expected):
         load_settings()
+
+
+def test_each_channel_reads_its_own_section(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("EMAIL", "someone@home.example")  # a common shell variable: not ours
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:abc")
+    monkeypatch.setenv("EMAIL_FROM", "audit@la.example")
+    monkeypatch.setenv("EMAIL_SMTP_HOST", "smtp.la.example")
+    settings = load_settings()
+    assert settings.telegram.complete
+    assert settings.email.sending and not settings.email.receiving
+    assert settings.email.smtp_port_or_default == 587
+    monkeypatch.setenv("EMAIL_IMAP_HOST", "imap.la.example")
+    monkeypatch.setenv("EMAIL_IMAP_USERNAME", "audit")
+    monkeypatch.setenv("EMAIL_IMAP_PASSWORD", "secret")
+    assert not load_settings().email.receiving  # no reply secret yet
+    monkeypatch.setenv("EMAIL_REPLY_SECRET", "a-long-random-string")
+    assert load_settings().email.receiving
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("EMAIL_FROM", "not-an-address", "EMAIL_FROM"),
+        ("EMAIL_SMTP_PORT", "0", "EMAIL_SMTP_PORT"),
+        ("EMAIL_SMTP_SECURITY", "ssl3", "EMAIL_SMTP_SECURITY"),
+        ("TELEGRAM_WEBHOOK_PORT", "99999", "TELEGRAM_WEBHOOK_PORT"),
+    ],
+)
+def test_a_bad_section_setting_names_its_variable(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match=rf"^Setting {expected} is invalid: "):
+        load_settings()

@@ -14,7 +14,7 @@ import docx
 import openpyxl
 
 from bot.channels.telegram import CHANNEL as TELEGRAM
-from bot.config import Settings
+from bot.config import Settings, TelegramSettings
 from bot.flows import events as ev
 from bot.runner import serve
 from storage import partnerships
@@ -49,8 +49,7 @@ async def test_deadline_morning(api: FakeBotApi, seeded: Seeded) -> None:
     seeded.clock.now = DEADLINE_MORNING
     settings = Settings(
         AUDITBOT_DB=Path(seeded.db.path),
-        TELEGRAM_BOT_TOKEN=api.token,
-        TELEGRAM_API_URL=api.url,
+        telegram=TelegramSettings(bot_token=api.token, api_url=api.url),
         LA_CHAT_IDS="9000",
     )
     stop = asyncio.Event()

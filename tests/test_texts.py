@@ -11,11 +11,12 @@ import pytest
 from bot.texts import texts
 
 ROOT = Path(__file__).resolve().parent.parent
-# helper name -> the section its keys are relative to ("" for full keys)
+# helper name -> the section its keys are relative to ("" for full keys); a module's own
+# `_t` says its section where it is defined
 HELPERS = {
     "say": "cli.",
     "fail": "cli.",
-    "_t": "telegram.cli.",
+    "_t": "",
     "_s": "reports.cli.",
     "_say": "reminders.cli.",
     "_error": "directory.",
@@ -23,13 +24,17 @@ HELPERS = {
 }
 CALL = re.compile(r"\b(" + "|".join(HELPERS) + r')\("([a-z_.]+)"')
 TEMPLATE_CALL = re.compile(r'\bs\("([a-z_.]+)"\)')
+OWN_PREFIX = re.compile(r'def _t\(.*?texts\(\)\.string\(f"([a-z_.]+)\{key\}"', re.DOTALL)
 
 
 def used_keys() -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for path in sorted((ROOT / "bot").rglob("*.py")):
-        for helper, key in CALL.findall(path.read_text("utf-8")):
-            found.append((f"{path.relative_to(ROOT)}", HELPERS[helper] + key))
+        source = path.read_text("utf-8")
+        own = OWN_PREFIX.search(source)
+        for helper, key in CALL.findall(source):
+            prefix = own.group(1) if helper == "_t" and own else HELPERS[helper]
+            found.append((f"{path.relative_to(ROOT)}", prefix + key))
     for path in sorted((ROOT / "templates").rglob("*.j2")):
         for key in TEMPLATE_CALL.findall(path.read_text("utf-8")):
             found.append((f"{path.relative_to(ROOT)}", key))

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from datetime import datetime
 from functools import cache
 from typing import Protocol
 
@@ -18,6 +19,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.outbox import Deliverer
 from storage import Database
+from storage.records import Contact
 
 Wake = Callable[[], None]
 """Ask the outbox worker to deliver now (after queueing something someone waits for)."""
@@ -46,8 +48,15 @@ class Channel(Protocol):
         worker sends through."""
         ...
 
+    async def invite_links(
+        self, settings: Settings, db: Database, contacts: Sequence[Contact], now: datetime
+    ) -> Mapping[int, str]:
+        """A fresh personal link per contact (by id) to join in this channel; empty when
+        the channel joins people another way."""
+        ...
+
     def register_commands(self, app: typer.Typer) -> None:
-        """Add its own commands (such as inviting people) to the CLI."""
+        """Add its own commands to the CLI."""
         ...
 
 

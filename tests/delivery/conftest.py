@@ -10,7 +10,7 @@ import pytest
 from telegram import Bot
 
 from bot.channels.telegram import app as tg
-from bot.config import Settings
+from bot.config import Settings, TelegramSettings
 from tests.fake_bot_api import FakeBotApi
 from tests.telegram.conftest import Harness, bot, harness  # noqa: F401 - fixtures used here
 
@@ -21,8 +21,7 @@ ADMIN = 777
 @pytest.fixture
 def settings(api: FakeBotApi, tmp_path: Path) -> Settings:
     return Settings(
-        telegram_token=api.token,
-        telegram_api_url=api.url,
+        telegram=TelegramSettings(bot_token=api.token, api_url=api.url),
         db=tmp_path / "audit.db",
         timezone="Europe/London",
         la_chat_ids=(LA_CHAT,),

@@ -12,7 +12,7 @@ from telegram.ext import TypeHandler
 from bot.channels.telegram import app as tg
 from bot.channels.telegram.deliver import TelegramDeliverer
 from bot.channels.telegram.rate_limiter import RetryingRateLimiter
-from bot.config import Settings
+from bot.config import Settings, TelegramSettings
 from bot.invites import issue_invites
 from bot.scheduler import Schedule, build_scheduler
 from storage import Database, responses
@@ -27,8 +27,7 @@ HANDLED_GROUP = 99
 @pytest.fixture
 def settings(api: FakeBotApi, tmp_path: Path) -> Settings:
     return Settings(
-        telegram_token=api.token,
-        telegram_api_url=api.url,
+        telegram=TelegramSettings(bot_token=api.token, api_url=api.url),
         db=tmp_path / "audit.db",
     )
 

@@ -14,7 +14,7 @@ from typing import cast
 import pytest
 
 from bot.channels.telegram.app import build_application, webhook_secret
-from bot.config import Settings
+from bot.config import Settings, TelegramSettings
 from bot.log_masking import TokenFilter
 from storage import Database
 from tests.conftest import Seeded
@@ -92,7 +92,7 @@ def test_every_log_record_is_masked_once_the_bot_is_built(
     caplog: pytest.LogCaptureFixture, tmp_path: Path
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    settings = Settings(TELEGRAM_BOT_TOKEN=TOKEN, AUDITBOT_DB=tmp_path / "x.db")
+    settings = Settings(telegram=TelegramSettings(bot_token=TOKEN), db=tmp_path / "x.db")
     build_application(settings, cast(Database, None))
     logging.getLogger("telegram.ext.ExtBot").debug(
         "Calling `setWebhook` with %s", {"secret_token": webhook_secret(TOKEN), "url": TOKEN}

@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.channels.telegram.ordering import ChatOrderedProcessor
-from bot.config import Settings
+from bot.config import Settings, TelegramSettings
 from bot.questionnaire import Kind
 from storage import open_database, responses
 from tests.conftest import NOW, Seeded, seed
@@ -90,7 +90,10 @@ async def test_any_network_delays_give_what_sequential_handling_gives(
     try:
         seeded = await seed(db, folder / "directory.csv")
         harness = Harness(
-            Settings(telegram_token=api.token, telegram_api_url=api.url, db=folder / "audit.db"),
+            Settings(
+                telegram=TelegramSettings(bot_token=api.token, api_url=api.url),
+                db=folder / "audit.db",
+            ),
             seeded,
             api,
         )

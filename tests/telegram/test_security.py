@@ -10,8 +10,8 @@ from pydantic import SecretStr
 from telegram.helpers import create_deep_linked_url
 
 from bot.channels.telegram import app as tg
-from bot.channels.telegram.commands import create_invite_links
 from bot.commands.common import UserError
+from bot.commands.invite import create_invites
 from bot.config import Settings
 from bot.invites import hash_token
 from storage import open_database
@@ -208,7 +208,11 @@ async def test_token_never_logged(
 
 
 async def test_rejected_token_is_a_clear_error(api: FakeBotApi, settings: Settings) -> None:
-    wrong = settings.model_copy(update={"telegram_token": SecretStr("999:wrong")})
+    wrong = settings.model_copy(
+        update={
+            "telegram": settings.telegram.model_copy(update={"bot_token": SecretStr("999:wrong")})
+        }
+    )
     async with await open_database(":memory:") as db:
         app = tg.build_application(wrong, db)
         with pytest.raises(tg.BotStartError, match="rejected TELEGRAM_BOT_TOKEN"):
@@ -217,18 +221,19 @@ async def test_rejected_token_is_a_clear_error(api: FakeBotApi, settings: Settin
 
 
 async def test_invite_links(api: FakeBotApi, settings: Settings, seeded: Seeded) -> None:
-    links = await create_invite_links(settings, seeded.db, "North Partnership", False, seeded.clock)
-    assert [i.contact.name for i, _ in links] == ["Alice Archer", "Bob Baker"]
-    invite, link = links[0]
-    assert link == create_deep_linked_url(BOT_USERNAME, invite.token)
-    assert invite.expires_at - seeded.clock() == timedelta(days=14)
-    everyone = await create_invite_links(settings, seeded.db, None, True, seeded.clock)
-    assert len(everyone) == 4
+    made = await create_invites(settings, seeded.db, "North Partnership", False, seeded.clock)
+    assert [c.name for c in made.contacts] == ["Alice Archer", "Bob Baker"]
+    link = made.links[made.contacts[0].id]["telegram"]
+    token = link.partition("?start=")[2]
+    assert link == create_deep_linked_url(BOT_USERNAME, token)
+    assert made.expires_at - seeded.clock() == timedelta(days=14)
+    everyone = await create_invites(settings, seeded.db, None, True, seeded.clock)
+    assert len(everyone.contacts) == 4
     with pytest.raises(UserError, match="no partnership"):
-        await create_invite_links(settings, seeded.db, "Nowhere", False, seeded.clock)
+        await create_invites(settings, seeded.db, "Nowhere", False, seeded.clock)
     with pytest.raises(UserError, match="either"):
-        await create_invite_links(settings, seeded.db, None, False, seeded.clock)
+        await create_invites(settings, seeded.db, None, False, seeded.clock)
     # an older unused invite stops working once a new one is made
     alice = api.user(1001, "Alice")
-    await alice.send(f"/start {invite.token}")
+    await alice.send(f"/start {token}")
     assert "expired" in alice.messages[-1].text

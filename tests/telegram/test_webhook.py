@@ -25,7 +25,11 @@ async def test_webhook_mode(
     port = free_port()
     url = f"http://127.0.0.1:{port}/telegram-hook"
     harness.settings = settings.model_copy(
-        update={"telegram_webhook_url": url, "telegram_webhook_port": port}
+        update={
+            "telegram": settings.telegram.model_copy(
+                update={"webhook_url": url, "webhook_port": port}
+            )
+        }
     )
     await harness.start()
     [set_webhook] = api.requests("setWebhook")

@@ -35,7 +35,7 @@ class BotStartError(ChannelStartError):
 
 def start_error(settings: Settings, exc: InvalidToken | NetworkError) -> BotStartError:
     """What to tell the officer when the Bot API refuses the token or cannot be reached."""
-    url = settings.telegram_api_url
+    url = settings.telegram.api_url
     if isinstance(exc, InvalidToken):
         return BotStartError(texts().string("telegram.cli.token_rejected", url=url))
     problem = texts().string("telegram.cli.unreachable", url=url, problem=str(exc))
@@ -44,7 +44,7 @@ def start_error(settings: Settings, exc: InvalidToken | NetworkError) -> BotStar
 
 def api_urls(settings: Settings) -> tuple[str, str]:
     """Base URLs such that requests go to {TELEGRAM_API_URL}/bot{token}/{method}."""
-    api = settings.telegram_api_url.rstrip("/")
+    api = settings.telegram.api_url.rstrip("/")
     return f"{api}/bot", f"{api}/file/bot"
 
 
@@ -63,7 +63,7 @@ def build_application(
     wake: Wake = lambda: None,
 ) -> TelegramApp:
     """The bot; `wake` asks the process's outbox worker to send what admins just queued."""
-    token = settings.require_token()
+    token = settings.telegram.require_token()
     install_token_filter(token)
     mask_secret(webhook_secret(token))
     base_url, base_file_url = api_urls(settings)
@@ -105,13 +105,13 @@ async def start(
             await app.update_queue.put(update)
     updater = app.updater
     assert updater is not None
-    if settings.telegram_webhook_url:
-        token = settings.require_token()
+    if settings.telegram.webhook_url:
+        token = settings.telegram.require_token()
         await updater.start_webhook(
             listen="0.0.0.0",  # noqa: S104 - PTB's webhook server sits behind the proxy
-            port=settings.telegram_webhook_port,
-            url_path=urlparse(settings.telegram_webhook_url).path.lstrip("/"),
-            webhook_url=settings.telegram_webhook_url,
+            port=settings.telegram.webhook_port,
+            url_path=urlparse(settings.telegram.webhook_url).path.lstrip("/"),
+            webhook_url=settings.telegram.webhook_url,
             secret_token=webhook_secret(token),
         )
     else:

@@ -9,18 +9,12 @@ from bot.config import Settings
 from bot.log_masking import install_token_filter
 
 
-def has_token(settings: Settings) -> bool:
-    """Whether a (non-blank) TELEGRAM_BOT_TOKEN is configured."""
-    token = settings.telegram_token
-    return token is not None and bool(token.get_secret_value().strip())
-
-
 def make_bot(settings: Settings) -> telegram.Bot:
     """A Bot for `settings` (use it as `async with`); raises ConfigError without a token.
 
     The token filter is installed first, so no log line made by the client shows it.
     """
-    token = settings.require_token()
+    token = settings.telegram.require_token()
     install_token_filter(token)
     base_url, base_file_url = api_urls(settings)
     return telegram.Bot(token, base_url=base_url, base_file_url=base_file_url)

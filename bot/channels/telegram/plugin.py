@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
 
 import typer
 
 from bot.channels.registry import Wake
 from bot.channels.telegram import commands
 from bot.channels.telegram.app import build_application, start, stop
-from bot.channels.telegram.bots import has_token, make_bot
+from bot.channels.telegram.bots import make_bot
 from bot.channels.telegram.deliver import TelegramDeliverer
 from bot.channels.telegram.name import CHANNEL as NAME
 from bot.clock import Clock
 from bot.config import Settings
 from bot.outbox import Deliverer
 from storage import Database
+from storage.records import Contact
 
 
 class TelegramChannel:
     name = NAME
 
     def configured(self, settings: Settings) -> bool:
-        return has_token(settings)
+        return settings.telegram.complete
 
     @asynccontextmanager
     async def sender(self, settings: Settings) -> AsyncIterator[Deliverer]:
@@ -41,8 +43,13 @@ class TelegramChannel:
         finally:
             await stop(app)
 
+    async def invite_links(
+        self, settings: Settings, db: Database, contacts: Sequence[Contact], now: datetime
+    ) -> Mapping[int, str]:
+        return await commands.invite_links(settings, db, contacts, now)
+
     def register_commands(self, app: typer.Typer) -> None:
-        commands.register(app)
+        """Nothing of its own: `auditbot invite` asks every channel for its links."""
 
 
 CHANNEL = TelegramChannel()
