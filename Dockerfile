@@ -13,6 +13,8 @@ COPY bot ./bot
 COPY storage ./storage
 COPY templates ./templates
 COPY questionnaires ./questionnaires
+# No system packages: the bot is only an IMAP/SMTP client. dovecot-imapd (README, Quick
+# start) is for the test suite alone and stays out of this image.
 RUN pip install . \
     && useradd --system --uid 10001 --home-dir /data --shell /usr/sbin/nologin auditbot \
     && mkdir -p /data && chown auditbot /data && chmod 700 /data

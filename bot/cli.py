@@ -233,6 +233,9 @@ def status() -> None:
         if reminders:
             say("reminders_heading")
             out.print(outbox.reminders_table(reminders, config.zone))
+        for channel in registry.configured(config):
+            for line in await channel.status_lines(config):
+                out.print(line, markup=False)
 
     run(lambda: with_db(main))
 

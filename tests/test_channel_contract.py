@@ -4,17 +4,24 @@ renderer to the tables below and must pass the same tests."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
+from importlib import resources
+from pathlib import Path
 from typing import get_args
 
 import pytest
 
 from bot.audit_service import Outcome
 from bot.channels.console import ConsoleChat
+from bot.channels.email.conversation import conversation_notice
+from bot.channels.email.deliver import action_keyword, email_for, keyword
+from bot.channels.email.replies import Command, parse_with_texts
 from bot.channels.telegram import callback_codec as codec
 from bot.channels.telegram import notices as telegram_notices
 from bot.channels.telegram import render
+from bot.config import EmailSettings
 from bot.flows import effects as fx
 from bot.flows import events as ev
 from bot.notices import Action, Intent, Notice
@@ -83,9 +90,16 @@ def telegram_render(seeded: Seeded, effect: fx.Effect) -> list[str]:
     return [m.text for m in plan.sends]
 
 
+def email_render(seeded: Seeded, effect: fx.Effect) -> list[str]:
+    outcome = Outcome(CONTACT, (effect,), seeded.questionnaire, seeded.round, {})
+    notice = conversation_notice("reply", CONTACT, outcome=outcome, effects=[effect])
+    return [notice.context["subject"], notice.context["text"]]
+
+
 EFFECT_RENDERERS: dict[str, Callable[[Seeded, fx.Effect], list[str]]] = {
     "console": console_render,
     "telegram": telegram_render,
+    "email": email_render,
 }
 NOT_RECEIVED = {("telegram", fx.BatchResult)}
 """Effects a channel never gets: a batch of answers arrives by email only."""
@@ -109,11 +123,28 @@ async def notices(seeded: Seeded) -> list[Notice]:
     started = Reminder(1, contact, address, slot, Status.IN_PROGRESS, due, 7, 5, 44, True)
     waiting = Reminder(1, contact, address, slot, Status.NOT_STARTED, due, 0, 0, 44, False)
     flag = FlagDecision(1, 1, "East <P> & Co", Status.NOT_STARTED, 4, 0, 44, due)
+    invited = {"contact_name": "Dan <Dee>", "partnership": "East <P> & Co", "expires": "2026-11-16"}
     return [
         reminder_notice(started),
         reminder_notice(waiting),
         flag_notice(flag),
         summary_notice(await load_summary(seeded.db, seeded.clock())),
+        Notice(
+            "invite", {**invited, "links": {"telegram": "https://t.me/b?start=x"}, "deadline": None}
+        ),
+        Notice("invite", {**invited, "links": {}, "deadline": "2026-11-30"}),
+        conversation_notice("unsigned", CONTACT, "<m1@east.example>"),
+    ]
+
+
+def email_notice(notice: Notice) -> list[str]:
+    settings = EmailSettings(  # type: ignore[call-arg]
+        _env_file=None, sender="audit@la.example", smtp_host="smtp.invalid", reply_secret="s"
+    )
+    message = email_for(settings, "dan@east.example", notice)
+    return [
+        str(message["Subject"]),
+        *(str(part.get_content()) for part in message.walk() if not part.is_multipart()),
     ]
 
 
@@ -122,7 +153,11 @@ NOTICE_RENDERERS: dict[str, Callable[[Notice], list[str]]] = {
         part.html if isinstance(part, telegram_notices.Text) else part.filename
         for part in telegram_notices.parts(notice)
     ],
+    "email": email_notice,
 }
+NOT_SENT = {("telegram", "invite"), ("telegram", "conversation")}
+"""Notice kinds a channel never sends: an invitation to Telegram comes as a link, and the
+email conversation's own answers go by email."""
 
 
 async def test_every_notice_kind_renders_in_every_channel(seeded: Seeded) -> None:
@@ -132,9 +167,13 @@ async def test_every_notice_kind_renders_in_every_channel(seeded: Seeded) -> Non
         "reminder.not_started",
         "flag.la",
         "summary.la",
+        "invite",
+        "conversation",
     }
     for channel, render_notice in NOTICE_RENDERERS.items():
         for notice in found:
+            if (channel, notice.kind) in NOT_SENT:
+                continue
             parts = render_notice(notice)
             assert parts and all(p.strip() for p in parts), (channel, notice.kind)
 
@@ -148,8 +187,25 @@ def telegram_round_trip(action: Action) -> tuple[Intent, dict[str, object]]:
     return Intent.CONTINUE, {}
 
 
+def email_round_trip(action: Action) -> tuple[Intent, dict[str, object]]:
+    """The word the email suggests, as a reply, read back by the reply parser."""
+    word = keyword(action_keyword(action))
+    [command] = parse_with_texts(f"{word}\n", ()).commands
+    match command:
+        case Command.START:
+            return Intent.CONTINUE, {}
+        case Command.LATER | Command.NEXT_WEEK:
+            choice = (
+                SnoozeChoice.NEXT_WEEK if command is Command.NEXT_WEEK else SnoozeChoice.TOMORROW
+            )
+            # the round is the one the reply's sender is answering
+            return Intent.SNOOZE, {"round_id": action.args["round_id"], "choice": choice.value}
+    raise AssertionError(command)
+
+
 ACTION_ENCODINGS: dict[str, Callable[[Action], tuple[Intent, dict[str, object]]]] = {
     "telegram": telegram_round_trip,
+    "email": email_round_trip,
 }
 
 
@@ -175,3 +231,25 @@ def test_channel_wording_overrides_only_neutral_keys() -> None:
             t.string(key)  # the neutral text it stands in for exists
             assert t.channel_string(channel, key) != t.string(key)
     assert "buttons" not in t.channel_string("console", "reason.not_expected")
+
+
+TEMPLATE_FOLDERS = {"console": "txt", "telegram": "html", "email": "txt"}
+
+
+@pytest.mark.parametrize(("channel", "suffix"), TEMPLATE_FOLDERS.items())
+def test_one_template_per_effect_with_the_same_name_in_every_channel(
+    channel: str, suffix: str
+) -> None:
+    folder = Path(str(resources.files("templates"))) / channel
+    for effect in get_args(fx.Effect):
+        name = re.sub(r"(?<!^)(?=[A-Z])", "_", effect.__name__).lower()
+        assert (folder / f"{name}.{suffix}.j2").is_file(), (channel, name)
+
+
+async def test_one_template_per_notice_kind_in_every_sending_channel(seeded: Seeded) -> None:
+    for channel in NOTICE_RENDERERS:
+        folder = Path(str(resources.files("templates"))) / channel / "notices"
+        for notice in await notices(seeded):
+            if (channel, notice.kind) not in NOT_SENT:
+                suffix = TEMPLATE_FOLDERS[channel]
+                assert (folder / f"{notice.kind}.{suffix}.j2").is_file(), (channel, notice.kind)

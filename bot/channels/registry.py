@@ -55,6 +55,11 @@ class Channel(Protocol):
         the channel joins people another way."""
         ...
 
+    async def status_lines(self, settings: Settings) -> list[str]:
+        """What `auditbot status` should say about this channel (e.g. messages waiting for
+        a person), one sentence each."""
+        ...
+
     def register_commands(self, app: typer.Typer) -> None:
         """Add its own commands to the CLI."""
         ...

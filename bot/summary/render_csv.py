@@ -19,6 +19,7 @@ COLUMNS = (
     "note",
     "answered_by",
     "answered_at",
+    "channel",
     "note_by",
 )
 
@@ -51,6 +52,7 @@ def csv_rows(summary: Summary) -> Iterator[list[str]]:
                 (answer.note or "") if answer else "",
                 (answer.contact_name or "") if answer else "",
                 at.strftime("%Y-%m-%d %H:%M") if at else "",
+                (answer.channel or "") if answer and value is not None else "",
                 (answer.note_by or "") if answer and answer.note else "",
             ]
 

@@ -130,6 +130,7 @@ async def test_csv_has_a_row_per_partnership_and_question(filled: Filled) -> Non
         "Note",
         "Answered by",
         "Answered at",
+        "Answered in",
         "Note by",
     ]
     assert len(rows) == 1 + 3 * len(filled.questionnaire.items)
@@ -137,10 +138,10 @@ async def test_csv_has_a_row_per_partnership_and_question(filled: Filled) -> Non
     address = by_key["North Partnership", "s1.address"]
     # Alice answered Yes first; Bob's later Yes with a note leaves the answer hers
     assert address[1] == "1" and address[4:7] == ["Yes", HTML_NOTE, "Alice Archer"]
-    assert address[8] == "Bob Baker"
-    assert address[7] == "2026-11-02 10:00"
+    assert address[9] == "Bob Baker"
+    assert address[7:9] == ["2026-11-02 10:00", "console"]
     assert by_key["North Partnership", "s1.gp"][5] == f"'{FORMULA_NOTE}"  # never a formula
-    assert by_key["East Partnership", "s1.address"][4:] == ["", "", "", "", ""]
+    assert by_key["East Partnership", "s1.address"][4:] == ["", "", "", "", "", ""]
     assert by_key["South Partnership", "s3.other"][4] == "Nothing to add"
     assert by_key["North Partnership", "s2.other"][4] == OTHER_ORGS
 

@@ -103,6 +103,6 @@ def test_run_without_a_token_is_a_clear_error(
 
 def test_submit_confirmation_fits_one_message_however_many_are_unanswered() -> None:
     unanswered = [(n, "A long question text " * 10) for n in range(1, 301)]
-    text = render.html("confirm", unanswered=unanswered, total=300)
+    text = render.html("ask_confirm", unanswered=unanswered, total=300)
     assert render.visible_length(text) <= render.MAX_TEXT
     assert "and 280 more" in text

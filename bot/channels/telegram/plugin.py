@@ -48,6 +48,9 @@ class TelegramChannel:
     ) -> Mapping[int, str]:
         return await commands.invite_links(settings, db, contacts, now)
 
+    async def status_lines(self, settings: Settings) -> list[str]:
+        return []
+
     def register_commands(self, app: typer.Typer) -> None:
         """Nothing of its own: `auditbot invite` asks every channel for its links."""
 

@@ -1,8 +1,10 @@
 """Effects -> Telegram messages (HTML text + inline keyboards), through the templates.
 
-Rendering is pure: it returns a `Plan` that the handlers carry out, so it can be tested
-without a Bot API. The message "in play" is the question message the user acted on; it is
-edited into a transcript (or into the note offer) and new questions are sent after it.
+Each effect is shown through `templates/telegram/<effect in snake_case>.html.j2`
+(`template_of`), as in every channel; templates named with a leading underscore are pieces
+of those. Rendering is pure: it returns a `Plan` that the handlers carry out, so it can be
+tested without a Bot API. The message "in play" is the question message the user acted on;
+it is edited into a transcript (or into the note offer) and new questions are sent after it.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import UTC, tzinfo
 from html import escape, unescape
 from typing import Any
 
+from markupsafe import Markup
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.channels.telegram import callback_codec as codec
@@ -21,7 +24,7 @@ from bot.channels.telegram.name import CHANNEL
 from bot.flows import effects as fx
 from bot.flows import events as ev
 from bot.flows.audit import NOTHING_TO_ADD
-from bot.questionnaire import Item, Questionnaire
+from bot.questionnaire import Item, Questionnaire, Section
 from bot.texts import texts
 from storage.records import Answer, Contact, Round
 
@@ -35,6 +38,7 @@ MIN_ROOM = 100
 when the questionnaire's own texts are long, so that the message still fits."""
 JUMPS_PER_ROW = 6
 _TAG = re.compile(r"<[^>]+>")
+_SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +70,12 @@ def html(template: str, room: int = ROOM, **context: Any) -> str:
             raise ValueError(f"telegram/{template} rendered {visible_length(text)} characters")
         # up to two texts share the cut; truncate() may keep a few more than `room`
         room = max(MIN_ROOM, room - over // 2 - 10)
+
+
+def template_of(effect: fx.Effect | type[fx.Effect]) -> str:
+    """The template that shows an effect, as `html` names it: AskConfirm -> "ask_confirm"."""
+    kind = effect if isinstance(effect, type) else type(effect)
+    return _SNAKE.sub("_", kind.__name__).lower()
 
 
 def visible_length(text: str) -> int:
@@ -104,18 +114,11 @@ def plan(
     moved_on = False
     for effect in effects:
         match effect:
-            case fx.Recorded(qid, answer, added) if questionnaire is not None:
-                shown = answered(questionnaire, qid, answer)
+            case fx.Recorded(qid) if questionnaire is not None:
                 if qid == in_play:
-                    result.edit = shown
+                    result.edit = recorded(questionnaire, effect, edit=True)
                 else:
-                    number = (questionnaire.position(qid) or 0) + 1
-                    lead = (
-                        sentence("telegram.note_added", number=number)
-                        if added
-                        else sentence("telegram.saved")
-                    )
-                    result.sends.append(Message(lead + "\n" + shown.text))
+                    result.sends.append(recorded(questionnaire, effect))
             case fx.AskWhere() if questionnaire is not None:
                 moved_on = True
                 result.sends.append(ask_where(questionnaire, effect))
@@ -137,14 +140,14 @@ def plan(
                 moved_on = True
                 result.sends.append(confirm(questionnaire, unanswered))
             case fx.Submitted(unanswered):
-                result.sends.append(Message(html("submitted", unanswered=unanswered)))
+                result.sends.append(Message(html(template_of(effect), unanswered=unanswered)))
             case fx.Paused():
-                result.sends.append(Message(sentence("telegram.paused")))
+                result.sends.append(Message(html(template_of(effect), effect=effect)))
             case fx.ShowStatus(done, total, submitted):
                 result.sends.append(
                     Message(
                         html(
-                            "status",
+                            template_of(effect),
                             contact=contact,
                             round=round_,
                             answered=done,
@@ -153,8 +156,16 @@ def plan(
                         )
                     )
                 )
-            case fx.Rejected(reason):
-                result.sends.append(Message(sentence(f"reason.{reason.value}")))
+            case fx.Rejected():
+                result.sends.append(Message(html(template_of(effect), effect=effect)))
+            case fx.BatchResult() if questionnaire is not None:
+                text = html(
+                    template_of(effect),
+                    effect=effect,
+                    q=questionnaire,
+                    total=len(questionnaire.items),
+                )
+                result.sends.append(Message(text))
             case _:
                 pass
     if moved_on and result.edit is None and in_play is not None and questionnaire is not None:
@@ -180,7 +191,7 @@ def question(questionnaire: Questionnaire, position: int, answer: Answer | None)
     ctx = _item_context(questionnaire, position)
     item: Item = ctx["item"]
     text = html(
-        "question",
+        template_of(fx.Ask),
         show_heading=questionnaire.starts_section(position),
         answer=answer,
         **ctx,
@@ -210,9 +221,25 @@ def _choice_button(item: Item, value: str, current: str | None) -> InlineKeyboar
 
 
 def answered(questionnaire: Questionnaire, qid: str, answer: Answer | None) -> Message:
+    """The transcript a question message becomes once the person has moved on from it."""
     position = questionnaire.position(qid)
     assert position is not None
-    return Message(html("answered", answer=answer, **_item_context(questionnaire, position)))
+    return Message(html("_answered", answer=answer, **_item_context(questionnaire, position)))
+
+
+def recorded(questionnaire: Questionnaire, effect: fx.Recorded, edit: bool = False) -> Message:
+    """What was saved: the question message edited into its transcript (`edit`), or a new
+    message saying so when the person has left that question."""
+    position = questionnaire.position(effect.question_id)
+    assert position is not None
+    text = html(
+        template_of(effect),
+        effect=effect,
+        edit=edit,
+        answer=effect.answer,
+        **_item_context(questionnaire, position),
+    )
+    return Message(text)
 
 
 def offer_note(questionnaire: Questionnaire, qid: str, answer: Answer) -> Message:
@@ -225,7 +252,9 @@ def offer_note(questionnaire: Questionnaire, qid: str, answer: Answer) -> Messag
         [button(texts().string("button.next"), ev.Next(qid))],
     ]
     return Message(
-        html("offer_note", answer=answer, **ctx), InlineKeyboardMarkup(rows), question_id=qid
+        html(template_of(fx.OfferNote), answer=answer, **ctx),
+        InlineKeyboardMarkup(rows),
+        question_id=qid,
     )
 
 
@@ -247,7 +276,7 @@ def ask_where(questionnaire: Questionnaire, effect: fx.AskWhere) -> Message:
     if not item.kind.is_free_text:
         rows.append([button(string("just_a_note"), ev.Place(item.id, ev.Use.NOTE))])
     text = html(
-        "ask_where",
+        template_of(effect),
         text=effect.text,
         previous=None if previous is None else previous + 1,
         **_item_context(questionnaire, position),
@@ -269,7 +298,7 @@ def confirm_change(
         [button(string("keep_theirs", name=theirs), ev.Keep(item.id))],
     ]
     text = html(
-        "confirm_change",
+        template_of(effect),
         answer=effect.current,
         label=label,
         colleague=theirs,
@@ -284,24 +313,29 @@ def review(questionnaire: Questionnaire, effect: fx.ShowReview) -> list[Message]
     messages: list[Message] = []
     position = 0
     for number, section in enumerate(questionnaire.sections, start=1):
-        header = html("review_section", section=section, section_number=number)
-        text = header
+        header = html("_review_section", section=section, section_number=number)
+        length = visible_length(header)
+        blocks: list[Markup] = []
         jumps: list[tuple[int, str]] = []
         for item in section.items:
-            block = html(
-                "review_item",
-                room=REVIEW_ROOM,
-                item=item,
-                position=position,
-                answer=effect.answers.get(item.id),
+            # rendered alone first: a message takes the items that fit in CHUNK
+            block = Markup(  # noqa: S704 - rendered by an autoescaping template
+                html(
+                    "_review_item",
+                    room=REVIEW_ROOM,
+                    item=item,
+                    position=position,
+                    answer=effect.answers.get(item.id),
+                )
             )
-            if visible_length(text) + 2 + visible_length(block) > CHUNK and jumps:
-                messages.append(Message(text, _jump_keyboard(jumps)))
-                text, jumps = header, []
-            text += "\n\n" + block
+            if length + 2 + visible_length(block) > CHUNK and jumps:
+                messages.append(_review_page(effect, section, number, blocks, jumps))
+                length, blocks, jumps = visible_length(header), [], []
+            length += 2 + visible_length(block)
+            blocks.append(block)
             jumps.append((position, item.id))
             position += 1
-        messages.append(Message(text, _jump_keyboard(jumps)))
+        messages.append(_review_page(effect, section, number, blocks, jumps))
     total = len(questionnaire.items)
     end_rows: list[list[InlineKeyboardButton]] = []
     if not effect.submitted:
@@ -309,7 +343,8 @@ def review(questionnaire: Questionnaire, effect: fx.ShowReview) -> list[Message]
     messages.append(
         Message(
             html(
-                "review_end",
+                template_of(effect),
+                section=None,
                 answered=total - len(effect.unanswered),
                 total=total,
                 at_end=effect.at_end,
@@ -319,6 +354,23 @@ def review(questionnaire: Questionnaire, effect: fx.ShowReview) -> list[Message]
         )
     )
     return messages
+
+
+def _review_page(
+    effect: fx.ShowReview,
+    section: Section,
+    number: int,
+    blocks: list[Markup],
+    jumps: list[tuple[int, str]],
+) -> Message:
+    """A section's questions, or the part of them that fits in one message."""
+    text = texts().render(
+        f"telegram/{template_of(effect)}.html.j2",
+        section=section,
+        section_number=number,
+        blocks=blocks,
+    )
+    return Message(text, _jump_keyboard(jumps))
 
 
 def _jump_keyboard(jumps: list[tuple[int, str]]) -> InlineKeyboardMarkup:
@@ -341,7 +393,10 @@ def confirm(questionnaire: Questionnaire, unanswered: tuple[str, ...]) -> Messag
             ]
         ]
     )
-    return Message(html("confirm", unanswered=listed, total=len(questionnaire.items)), keyboard)
+    return Message(
+        html(template_of(fx.AskConfirm), unanswered=listed, total=len(questionnaire.items)),
+        keyboard,
+    )
 
 
 def welcome(contact: Contact, questionnaire: Questionnaire | None, round_: Round | None) -> str:
