@@ -15,7 +15,8 @@ from bot.questionnaire import Questionnaire, load_questionnaire
 from bot.round_setup import open_round
 from storage import Database, open_database, partnerships
 from storage.records import Contact, Round
-from tests.fake_bot_api import FakeBotApi
+
+pytest_plugins = ["tests.plugins.telegram"]
 
 NOW = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)  # a Monday morning
 TELEGRAM = "telegram"
@@ -53,15 +54,6 @@ class Seeded:
 @pytest.fixture(scope="session")
 def questionnaire() -> Questionnaire:
     return load_questionnaire()[0]
-
-
-@pytest.fixture
-async def api() -> AsyncIterator[FakeBotApi]:
-    """A local fake Telegram Bot API server over real HTTP."""
-    server = FakeBotApi()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from telegram import Bot
 from bot.channels.telegram import app as tg
 from bot.config import Settings, TelegramSettings
 from tests.fake_bot_api import FakeBotApi
-from tests.telegram.conftest import Harness, bot, harness  # noqa: F401 - fixtures used here
+from tests.plugins.telegram import Harness, bot, harness  # noqa: F401 - fixtures used here
 
 LA_CHAT = 9001
 ADMIN = 777

@@ -20,8 +20,8 @@ from storage import reminders as reminder_store
 from tests.conftest import TELEGRAM, Seeded
 from tests.delivery.conftest import ADMIN
 from tests.fake_bot_api import BotMessage, FakeBotApi
+from tests.plugins.telegram import Harness, join
 from tests.scheduling.test_round import at
-from tests.telegram.conftest import Harness, join
 
 REFUSAL = "only for the local authority's audit team"
 

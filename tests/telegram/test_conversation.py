@@ -10,7 +10,7 @@ from bot.questionnaire import Kind
 from storage.records import Status
 from tests.conftest import Seeded
 from tests.fake_bot_api import FakeBotApi, FakeUser
-from tests.telegram.conftest import (
+from tests.plugins.telegram import (
     Harness,
     current_question,
     join,

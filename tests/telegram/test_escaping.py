@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from tests.conftest import Seeded
 from tests.fake_bot_api import FakeBotApi
-from tests.telegram.conftest import Harness, join
+from tests.plugins.telegram import Harness, join
 
 
 async def test_names_are_escaped_once(

@@ -17,7 +17,7 @@ from bot.questionnaire import MAX_ITEM_ID, Questionnaire
 from storage.records import Answer, Contact
 from tests.conftest import Seeded
 from tests.fake_bot_api import MAX_TEXT, FakeBotApi, check_markup, visible_text
-from tests.telegram.conftest import Harness, join, stored_answers
+from tests.plugins.telegram import Harness, join, stored_answers
 
 NOW = datetime(2026, 11, 2, 10, tzinfo=UTC)
 NAME = "Ñame <&> " * 22  # a 198-character name

@@ -17,9 +17,9 @@ from bot.channels.telegram.app import build_application, webhook_secret
 from bot.config import Settings, TelegramSettings
 from bot.log_masking import TokenFilter
 from storage import Database
+from tests.cli.test_run_process import WAIT, auditbot, environment, reply, start_bot
 from tests.conftest import Seeded
 from tests.fake_bot_api import FakeBotApi
-from tests.test_run_process import WAIT, auditbot, environment, reply, start_bot
 
 
 async def test_a_debug_log_never_shows_an_invite_token(api: FakeBotApi, seeded: Seeded) -> None:

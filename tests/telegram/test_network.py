@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.conftest import Seeded
 from tests.fake_bot_api import ApiError, FakeBotApi
-from tests.telegram.conftest import Harness, join, stored_answers
+from tests.plugins.telegram import Harness, join, stored_answers
 
 
 async def test_5xx_answers_are_retried(

@@ -16,7 +16,7 @@ from bot.questionnaire import Kind
 from storage import open_database, responses
 from tests.conftest import NOW, Seeded, seed
 from tests.fake_bot_api import FakeBotApi, FakeUser
-from tests.telegram.conftest import Harness, join, stored_answers
+from tests.plugins.telegram import Harness, join, stored_answers
 
 STAMP = int(NOW.timestamp())
 

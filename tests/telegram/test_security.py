@@ -17,7 +17,7 @@ from bot.invites import hash_token
 from storage import open_database
 from tests.conftest import Seeded
 from tests.fake_bot_api import BOT_USERNAME, FakeBotApi, FakeUser
-from tests.telegram.conftest import (
+from tests.plugins.telegram import (
     Harness,
     current_question,
     join,

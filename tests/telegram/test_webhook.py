@@ -10,7 +10,7 @@ import aiohttp
 from bot.config import Settings
 from tests.conftest import Seeded
 from tests.fake_bot_api import FakeBotApi
-from tests.telegram.conftest import Harness
+from tests.plugins.telegram import Harness
 
 
 def free_port() -> int:

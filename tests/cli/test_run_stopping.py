@@ -12,9 +12,9 @@ from pathlib import Path
 from bot.config import Recipient
 from bot.outbox import enqueue_la
 from storage import Database, outbox
+from tests.cli.test_run_process import WAIT, environment, start_bot
 from tests.fake_bot_api import FakeBotApi
 from tests.legacy_payloads import message_payload
-from tests.test_run_process import WAIT, environment, start_bot
 
 LA_CHAT = 9000
 PARTS = 8

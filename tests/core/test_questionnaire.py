@@ -19,7 +19,7 @@ from bot.questionnaire import (
 )
 
 # The paper form the YAML transcribes, kept beside it so the comparison needs nothing else.
-FORM = Path(__file__).resolve().parents[1] / "questionnaires" / "sources" / "audit-2018-form.txt"
+FORM = Path(__file__).resolve().parents[2] / "questionnaires" / "sources" / "audit-2018-form.txt"
 COPY_PASTE_SLIP = (
     "Are there any other organisations that you share information on individual students with"
 )

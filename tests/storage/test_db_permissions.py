@@ -12,7 +12,7 @@ import pytest
 
 from storage import open_database
 from storage.db import SharedDatabaseFile
-from tests.test_cli import auditbot
+from tests.cli.test_cli import auditbot
 
 
 def mode(path: Path | str) -> int:

@@ -1,4 +1,6 @@
-"""The real PTB Application against the fake Bot API, on the seeded database."""
+"""The Telegram harness as a pytest plugin (registered in tests/conftest.py): the fake Bot
+API over real HTTP (`api`), settings pointing the bot at it (`settings`), the real PTB
+Application on the seeded database (`harness`, `bot`), and helpers for driving it."""
 
 from __future__ import annotations
 
@@ -25,6 +27,15 @@ HANDLED_GROUP = 99
 
 
 @pytest.fixture
+async def api() -> AsyncIterator[FakeBotApi]:
+    """A local fake Telegram Bot API server over real HTTP."""
+    server = FakeBotApi()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
 def settings(api: FakeBotApi, tmp_path: Path) -> Settings:
     return Settings(
         telegram=TelegramSettings(bot_token=api.token, api_url=api.url),
@@ -47,12 +58,17 @@ class Harness:
         `auditbot run` has them (admin commands wake the worker to send)."""
         database = db or self.seeded.db
         wakers: list[Callable[[], None]] = []
+
+        def wake_all() -> None:
+            for wake in wakers:
+                wake()
+
         app = tg.build_application(
             self.settings,
             database,
             clock=self.seeded.clock,
             rate_limiter=RetryingRateLimiter(overall_max_rate=0, group_max_rate=0, backoff=0.05),
-            wake=lambda: [wake() for wake in wakers] and None,
+            wake=wake_all,
         )
         app.add_handler(TypeHandler(Update, self._handled), group=HANDLED_GROUP)
         await tg.start(app, self.settings, poll_timeout=POLL_TIMEOUT)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TELEGRAM_FOLDER = ROOT / "bot" / "channels" / "telegram"
 FORBIDDEN = ("telegram", "bot.channels.telegram")
 

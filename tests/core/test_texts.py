@@ -10,7 +10,7 @@ import pytest
 
 from bot.texts import texts
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # helper name -> the section its keys are relative to ("" for full keys); a module's own
 # `_t` says its section where it is defined
 HELPERS = {
