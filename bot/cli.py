@@ -17,7 +17,7 @@ from bot.audit_service import AuditService
 from bot.channels import registry
 from bot.channels.console import ConsoleChat
 from bot.clock import system_clock
-from bot.commands import history, invite, outbox, reports, serve
+from bot.commands import history, invite, outbox, reports, serve, stewardship
 from bot.commands.common import (
     UserError,
     database,
@@ -316,7 +316,7 @@ def demo() -> None:
     run(main)
 
 
-for module in (serve, reports, history, outbox, invite):
+for module in (serve, reports, history, outbox, invite, stewardship):
     module.register(app)
 for channel in registry.available():
     channel.register_commands(app)

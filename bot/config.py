@@ -195,6 +195,33 @@ class Settings(BaseSettings):
     working_hours_end: time = Field(time(17), alias="WORKING_HOURS_END")
     summary_weekly_day: str = Field("mon", alias="SUMMARY_WEEKLY_DAY")
     default_channel: Literal["telegram", "email"] = Field("telegram", alias="DEFAULT_CHANNEL")
+    operator: str | None = Field(None, alias="AUDITBOT_OPERATOR")
+    """Who runs the commands here, for the audit log (default: the system user)."""
+    retention_closed_rounds_days: int = Field(
+        730, alias="RETENTION_CLOSED_ROUNDS_DAYS", ge=1, le=3650
+    )
+    """A closed round, with its answers, history and messages, is deleted this long after
+    it closed."""
+    retention_processed_updates_days: int = Field(
+        30, alias="RETENTION_PROCESSED_UPDATES_DAYS", ge=2, le=365
+    )
+    """Ids of updates and replies already handled (Telegram redelivers for a day)."""
+    retention_failed_invite_attempts_hours: int = Field(
+        1, alias="RETENTION_FAILED_INVITE_ATTEMPTS_HOURS", ge=1, le=24 * 90
+    )
+    """Accounts that tried a bad invite link; at least the one-hour rate-limit window."""
+    retention_spent_invites_days: int = Field(
+        30, alias="RETENTION_SPENT_INVITES_DAYS", ge=1, le=365
+    )
+    """Invites used, or expired unused."""
+    retention_delivered_messages_days: int = Field(
+        30, alias="RETENTION_DELIVERED_MESSAGES_DAYS", ge=1, le=365
+    )
+    """The content of messages sent (or given up on)."""
+    retention_logs_days: int = Field(730, alias="RETENTION_LOGS_DAYS", ge=30, le=3650)
+    """The audit log of who did what."""
+    retention_backups_days: int = Field(30, alias="RETENTION_BACKUPS_DAYS", ge=1, le=3650)
+    """Backups `auditbot backup DIRECTORY` made there before."""
 
     @classmethod
     def settings_customise_sources(

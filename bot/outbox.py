@@ -3,8 +3,10 @@
 The worker leases due rows, hands each to the channel's `Deliverer`, and records the
 outcome: sent; retried later with exponential backoff (or after Telegram's retry_after);
 failed for good (visible in `auditbot outbox`); or, when the recipient blocked the bot,
-failed and the contact marked unreachable. Messages to one chat are at least
-`chat_interval` seconds apart, because Telegram allows about one per second per chat.
+failed and the contact marked unreachable. Being told to slow down (`RateLimited`) is never
+a reason to give up. Messages to one chat are at least `chat_interval` seconds apart,
+because Telegram allows about one per second per chat; the overall pace is each channel's
+deliverer's (Telegram's: `BroadcastLimiter`).
 """
 
 from __future__ import annotations
@@ -37,6 +39,14 @@ class TemporaryFailure(DeliveryError):
     def __init__(self, reason: str, retry_after: float | None = None) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
+
+
+class RateLimited(TemporaryFailure):
+    """The server asked us to wait `retry_after` seconds (Telegram's 429): not the message's
+    fault, so it never counts towards giving up on it."""
+
+    def __init__(self, reason: str, retry_after: float) -> None:
+        super().__init__(reason, retry_after)
 
 
 class PermanentFailure(DeliveryError):
@@ -240,7 +250,8 @@ class OutboxWorker:
                 await self._fail(row, f"permanent: {exc}")
                 result.failed += 1
             except TemporaryFailure as exc:
-                if await self._retry_or_fail(row, str(exc), exc.retry_after):
+                limited = isinstance(exc, RateLimited)
+                if await self._retry_or_fail(row, str(exc), exc.retry_after, give_up=not limited):
                     result.retried += 1
                 else:
                     result.failed += 1
@@ -262,8 +273,10 @@ class OutboxWorker:
         async with self.db.transaction() as conn:
             await outbox.mark_part_sent(conn, row_id, parts)
 
-    async def _retry_or_fail(self, row: OutboxRow, error: str, retry_after: float | None) -> bool:
-        if row.attempts >= self.retry.max_attempts:
+    async def _retry_or_fail(
+        self, row: OutboxRow, error: str, retry_after: float | None, give_up: bool = True
+    ) -> bool:
+        if give_up and row.attempts >= self.retry.max_attempts:
             await self._fail(row, f"gave up after {row.attempts} attempts: {error}")
             return False
         when = self.clock() + self.retry.delay(row.attempts, retry_after)

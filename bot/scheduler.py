@@ -1,6 +1,7 @@
 """The schedule, APScheduler's wiring only: a periodic tick asks the reminder service
 (`reminders.tick`) and the LA summary schedule (`summary.schedule.summary_tick`) what is due
-and they queue it in the outbox; a drain job delivers the outbox; a daily prune. Job state
+and they queue it in the outbox; a drain job delivers the outbox; a daily purge of what
+is past its retention (`bot.retention`). Job state
 lives in the database, so the in-memory job store is simply rebuilt at every start and a
 missed tick costs nothing but time."""
 
@@ -22,11 +23,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot import reminders
 from bot.clock import Clock, system_clock
 from bot.config import Settings
-from bot.invites import BAD_ATTEMPT_WINDOW
 from bot.outbox import Deliverer, DrainResult, OutboxWorker
+from bot.retention import PurgeReport, Retention, purge
 from bot.summary import schedule as summary_schedule
-from storage import Database, outbox, updates
-from storage import invites as invite_store
+from storage import Database, maintenance, outbox
 
 log = logging.getLogger(__name__)
 
@@ -37,33 +37,37 @@ TICK_EVERY = timedelta(minutes=15)
 DRAIN_EVERY = timedelta(seconds=30)
 PRUNE_EVERY = timedelta(days=1)
 UPDATES_KEPT = timedelta(days=30)
-"""Telegram redelivers an update for at most 24 hours; a month is ample."""
+"""The default RETENTION_PROCESSED_UPDATES_DAYS: Telegram redelivers an update for at most
+24 hours; a month is ample."""
+PURGE_ACTOR = "bot"
+"""Who the audit log says purged, when the schedule did."""
 MISFIRE_GRACE = 3600
 STOP_GRACE = 5.0
 """Seconds a stop waits for a send under way (Docker kills after 10)."""
 
 
-@dataclass(frozen=True, slots=True)
-class PruneResult:
-    updates: int = 0
-    bad_attempts: int = 0
+PruneResult = PurgeReport
 
 
-async def prune(db: Database, clock: Clock = system_clock) -> PruneResult:
-    """Delete what is past its use: processed updates older than `UPDATES_KEPT`, and bad
-    invite attempts outside the rate-limit window (`invites.BAD_ATTEMPT_WINDOW`)."""
-    now = clock()
-    async with db.transaction() as conn:
-        result = PruneResult(
-            await updates.prune_processed(conn, now - UPDATES_KEPT),
-            await invite_store.prune_bad_attempts(conn, now - BAD_ATTEMPT_WINDOW),
-        )
+async def prune(
+    db: Database, clock: Clock = system_clock, policy: Retention | None = None
+) -> PurgeReport:
+    """Delete what is past its retention (`bot.retention.purge`, by default with the default
+    periods): among others processed updates older than a month, and bad invite attempts
+    outside the one-hour rate-limit window. What it removed is recorded in the audit log."""
+    policy = policy or Retention.default()
+    result = await purge(db, policy, clock, actor=PURGE_ACTOR)
     log.info(
         "pruned %d processed update(s) older than %d days and %d expired bad invite attempt(s)",
         result.updates,
-        UPDATES_KEPT.days,
+        policy.processed_updates.days,
         result.bad_attempts,
     )
+    rest = {k: n for k, n in result.counts().items() if k not in ("updates", "bad_attempts")}
+    if rest:
+        log.info("purged past retention: %s", ", ".join(f"{n} {k}" for k, n in rest.items()))
+    if result.total and not await maintenance.compact(db.path):
+        log.info("the database was busy; it will be compacted after the next purge")
     return result
 
 
@@ -197,9 +201,9 @@ def build_scheduler(
     scheduler.add_job(
         schedule.run_job,
         IntervalTrigger(seconds=PRUNE_EVERY.total_seconds(), timezone=settings.zone),
-        args=(partial(_prune, db, clock),),
+        args=(partial(_prune, db, clock, Retention.from_settings(settings)),),
         id=PRUNE_JOB,
-        name="prune processed updates and bad invite attempts",
+        name="purge what is past its retention",
         next_run_time=started,
         replace_existing=True,
     )
@@ -224,8 +228,8 @@ async def _drain(worker: OutboxWorker) -> DrainResult:
         return DrainResult()
 
 
-async def _prune(db: Database, clock: Clock) -> None:
+async def _prune(db: Database, clock: Clock, policy: Retention) -> None:
     try:
-        await prune(db, clock)
+        await prune(db, clock, policy)
     except Exception:
-        log.exception("pruning failed; tomorrow's run will try again")
+        log.exception("purging failed; tomorrow's run will try again")

@@ -12,12 +12,13 @@ from storage.convert import ts
 async def load_state(
     conn: aiosqlite.Connection, contact_id: int, round_id: int, channel: str
 ) -> str | None:
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         "SELECT state FROM conversations WHERE contact_id = ? AND round_id = ? AND channel = ?",
         (contact_id, round_id, channel),
-    ) as cur:
-        row = await cur.fetchone()
-    return row["state"] if row else None
+    )
+    for row in rows:
+        return str(row["state"])
+    return None
 
 
 async def save_state(

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from storage import chain
 from storage.migrations import MIGRATIONS
 
 Connection = aiosqlite.Connection
@@ -82,12 +83,18 @@ async def open_database(path: str | Path, *, allow_shared: bool = False) -> Data
     if path not in ("", ":memory:"):
         Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         _private_file(path, allow_shared)
+    if path not in ("", ":memory:"):
+        # a file SQLite cannot open fails here, before aiosqlite starts its worker thread:
+        # a failed aiosqlite connect leaves that thread to report to a loop that may have
+        # closed by then, and it prints a traceback
+        await asyncio.to_thread(_can_open, path)
     conn = await aiosqlite.connect(path, isolation_level=None)
     conn.row_factory = aiosqlite.Row
     await conn.execute("PRAGMA busy_timeout = 10000")
     await conn.execute("PRAGMA journal_mode = WAL")
     await conn.execute("PRAGMA synchronous = NORMAL")
     await conn.execute("PRAGMA foreign_keys = ON")
+    await chain.register(conn)  # migration 9 chains the answer history with it
     db = Database(conn, path)
     try:
         await _migrate(db)
@@ -95,6 +102,10 @@ async def open_database(path: str | Path, *, allow_shared: bool = False) -> Data
         await conn.close()
         raise
     return db
+
+
+def _can_open(path: str) -> None:
+    sqlite3.connect(path).close()
 
 
 def _private_file(path: str, allow_shared: bool) -> None:

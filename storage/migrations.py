@@ -197,4 +197,65 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE invites ADD COLUMN used_account TEXT;
     UPDATE invites SET used_account = CAST(used_by AS TEXT) WHERE used_by IS NOT NULL;
     """,
+    """
+    -- 9: data stewardship. An erased contact's row stays, emptied, so that the partnership's
+    -- answers keep a place for their author ("a former contact"). The audit log records who
+    -- did what. Answer history becomes a hash chain per response (chain_hash is registered
+    -- by storage.chain; rows written before now are chained in the order they were written),
+    -- with the last hash kept on the response so that removing the newest rows shows too;
+    -- history may be deleted once its round is closed (retention), never while it is open.
+    ALTER TABLE contacts ADD COLUMN erased_at TEXT;
+    CREATE TABLE audit_log (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        action TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT '',
+        outcome TEXT NOT NULL DEFAULT 'ok',
+        contact_id INTEGER REFERENCES contacts(id),
+        prev_hash TEXT NOT NULL,
+        row_hash TEXT NOT NULL
+    );
+    CREATE INDEX audit_log_at ON audit_log(at);
+    CREATE INDEX audit_log_contact ON audit_log(contact_id);
+    CREATE TRIGGER audit_log_append_only BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+    ALTER TABLE answer_history ADD COLUMN prev_hash TEXT NOT NULL DEFAULT '';
+    ALTER TABLE answer_history ADD COLUMN row_hash TEXT NOT NULL DEFAULT '';
+    CREATE INDEX answer_history_chain ON answer_history(response_id, id);
+    ALTER TABLE responses ADD COLUMN history_head TEXT;
+    CREATE TEMP TABLE history_order AS
+        SELECT id, response_id, question_id, value, note, contact_id, channel, changed_at,
+               row_number() OVER (PARTITION BY response_id ORDER BY id) AS n
+        FROM answer_history;
+    CREATE UNIQUE INDEX temp.history_order_n ON history_order(response_id, n);
+    CREATE TEMP TABLE history_chain AS
+        WITH RECURSIVE chain(id, response_id, n, prev_hash, row_hash) AS (
+            SELECT id, response_id, n, '',
+                   chain_hash('', response_id, question_id, value, note, contact_id, channel,
+                              changed_at)
+            FROM history_order WHERE n = 1
+            UNION ALL
+            SELECT o.id, o.response_id, o.n, c.row_hash,
+                   chain_hash(c.row_hash, o.response_id, o.question_id, o.value, o.note,
+                              o.contact_id, o.channel, o.changed_at)
+            FROM chain c JOIN history_order o ON o.response_id = c.response_id AND o.n = c.n + 1
+        )
+        SELECT id, prev_hash, row_hash FROM chain;
+    DROP TRIGGER answer_history_append_only_update;
+    UPDATE answer_history SET prev_hash = c.prev_hash, row_hash = c.row_hash
+        FROM history_chain c WHERE c.id = answer_history.id;
+    CREATE TRIGGER answer_history_append_only_update BEFORE UPDATE ON answer_history
+        BEGIN SELECT RAISE(ABORT, 'answer history is append-only'); END;
+    DROP TRIGGER answer_history_append_only_delete;
+    CREATE TRIGGER answer_history_append_only_delete BEFORE DELETE ON answer_history
+        WHEN (SELECT r.closed_at FROM responses s JOIN rounds r ON r.id = s.round_id
+              WHERE s.id = OLD.response_id) IS NULL
+        BEGIN SELECT RAISE(ABORT, 'answer history is append-only while its round is open'); END;
+    UPDATE responses SET history_head = (
+        SELECT h.row_hash FROM answer_history h WHERE h.response_id = responses.id
+        ORDER BY h.id DESC LIMIT 1);
+    DROP TABLE temp.history_chain;
+    DROP TABLE temp.history_order;
+    """,
 )

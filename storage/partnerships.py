@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import aiosqlite
 
@@ -54,7 +55,7 @@ def _contact(row: aiosqlite.Row, addresses: tuple[Address, ...]) -> Contact:
     )
 
 
-def _address(row: aiosqlite.Row) -> Address:
+def _address(row: aiosqlite.Row | dict[str, Any]) -> Address:
     return Address(
         channel=row["channel"],
         address=row["address"],
@@ -157,10 +158,10 @@ async def list_contacts(
     conn: aiosqlite.Connection, partnership_id: int | None = None
 ) -> list[Contact]:
     where, params = (
-        ("", ())
+        ("WHERE c.erased_at IS NULL", ())
         if partnership_id is None
         else (
-            "WHERE c.partnership_id = ?",
+            "WHERE c.erased_at IS NULL AND c.partnership_id = ?",
             (partnership_id,),
         )
     )
@@ -174,7 +175,8 @@ async def list_contacts(
 
 
 async def contact_by_email(conn: aiosqlite.Connection, email: str) -> Contact | None:
-    return await _contact_where(conn, "c.email = ?", email)
+    """The contact with this email address (never an erased one)."""
+    return await _contact_where(conn, "c.email = ? AND c.erased_at IS NULL", email)
 
 
 async def contact_by_id(conn: aiosqlite.Connection, contact_id: int) -> Contact | None:
@@ -193,16 +195,27 @@ async def contact_by_account(
     )
 
 
+_ADDRESSES_JSON = """
+    (SELECT json_group_array(json_object('channel', a.channel, 'address', a.address,
+        'account', a.account, 'linked_at', a.linked_at, 'unreachable_at', a.unreachable_at))
+     FROM addresses a WHERE a.contact_id = c.id) AS addresses_json
+"""
+"""A contact's addresses as one JSON column, so that one contact is one query (it is read
+on every tap and reply)."""
+
+
 async def _contact_where(
     conn: aiosqlite.Connection, condition: str, *values: object
 ) -> Contact | None:
-    async with conn.execute(
-        f"SELECT {_CONTACT_COLUMNS} FROM contacts c"  # noqa: S608
+    rows = await conn.execute_fetchall(
+        f"SELECT {_CONTACT_COLUMNS}, {_ADDRESSES_JSON} FROM contacts c"  # noqa: S608
         f" JOIN partnerships p ON p.id = c.partnership_id WHERE {condition}",
         values,
-    ) as cur:
-        row = await cur.fetchone()
-    return (await _with_addresses(conn, [row]))[0] if row else None
+    )
+    for row in rows:
+        found = sorted(json.loads(row["addresses_json"]), key=lambda a: a["channel"])
+        return _contact(row, tuple(_address(a) for a in found))
+    return None
 
 
 async def link_address(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 import aiosqlite
 
+from storage.chain import GENESIS, history_fields, link_hash
 from storage.convert import parse_ts, ts
 from storage.records import Answer, AnswerChange, Response, Status
 
@@ -25,6 +26,9 @@ def _response(row: aiosqlite.Row) -> Response:
         last_activity_at=parse_ts(row["last_activity_at"]),
     )
 
+
+HistoryRow = tuple[int, str, str | None, str | None, int, str, str]
+"""response_id, question_id, value, note, contact_id, channel, changed_at."""
 
 ANSWER_COLUMNS = (
     "a.question_id, a.value, a.note, a.contact_id, c.name AS contact_name, a.channel,"
@@ -53,19 +57,19 @@ def answer_from_row(row: aiosqlite.Row) -> Answer:
 async def response_for(
     conn: aiosqlite.Connection, round_id: int, partnership_id: int, version: str
 ) -> Response:
-    """The partnership's response in the round, created on first use."""
+    """The partnership's response in the round, created on first use (read first: it
+    almost always exists, and reading is one statement where inserting would be a write)."""
+    select = "SELECT * FROM responses WHERE round_id = ? AND partnership_id = ?"
+    for row in await conn.execute_fetchall(select, (round_id, partnership_id)):
+        return _response(row)
     await conn.execute(
         "INSERT INTO responses (round_id, partnership_id, questionnaire_version)"
         " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
         (round_id, partnership_id, version),
     )
-    async with conn.execute(
-        "SELECT * FROM responses WHERE round_id = ? AND partnership_id = ?",
-        (round_id, partnership_id),
-    ) as cur:
-        row = await cur.fetchone()
-    assert row is not None
-    return _response(row)
+    for row in await conn.execute_fetchall(select, (round_id, partnership_id)):
+        return _response(row)
+    raise LookupError(f"no response for partnership {partnership_id} in round {round_id}")
 
 
 async def responses_in_round(conn: aiosqlite.Connection, round_id: int) -> list[Response]:
@@ -78,11 +82,50 @@ async def responses_in_round(conn: aiosqlite.Connection, round_id: int) -> list[
 
 
 async def answers(conn: aiosqlite.Connection, response_id: int) -> dict[str, Answer]:
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         f"SELECT {ANSWER_COLUMNS} FROM answers a {ANSWER_JOINS} WHERE a.response_id = ?",  # noqa: S608 - constants
         (response_id,),
-    ) as cur:
-        return {row["question_id"]: answer_from_row(row) for row in await cur.fetchall()}
+    )
+    return {row["question_id"]: answer_from_row(row) for row in rows}
+
+
+def merged(
+    before: Mapping[str, Answer],
+    changes: Iterable[AnswerChange],
+    contact_id: int,
+    contact_name: str,
+    channel: str,
+    now: datetime,
+) -> dict[str, Answer]:
+    """The answers as `apply_changes` leaves them, without reading them back: the same
+    rules as its upsert (an unchanged value keeps its author, channel and time; an unchanged
+    note keeps its author and time; a removed note has no author)."""
+    at = parse_ts(ts(now))
+    result = dict(before)
+    for change in changes:
+        old = result.get(change.question_id)
+        if old is not None and old.value == change.value:
+            who, name, via, when = old.contact_id, old.contact_name, old.channel, old.answered_at
+        else:
+            who, name, via, when = contact_id, contact_name, channel, at
+        if old is not None and old.note == change.note:
+            note_id, note_by, note_at = old.note_contact_id, old.note_by, old.note_at
+        elif change.note is None:
+            note_id, note_by, note_at = None, None, None
+        else:
+            note_id, note_by, note_at = contact_id, contact_name, at
+        result[change.question_id] = Answer(
+            value=change.value,
+            note=change.note,
+            contact_id=who,
+            contact_name=name,
+            channel=via,
+            answered_at=when,
+            note_contact_id=note_id,
+            note_by=note_by,
+            note_at=note_at,
+        )
+    return result
 
 
 async def apply_changes(
@@ -97,7 +140,7 @@ async def apply_changes(
 
     The answer and its note each keep their own author: whoever last changed that part.
     """
-    rows = [
+    rows: list[HistoryRow] = [
         (response.id, c.question_id, c.value, c.note, contact_id, channel, ts(now)) for c in changes
     ]
     if not rows:
@@ -115,19 +158,39 @@ async def apply_changes(
         " value = excluded.value, note = excluded.note",
         rows,
     )
+    chained, head = await _chained(conn, response.id, rows)
     await conn.executemany(
         "INSERT INTO answer_history (response_id, question_id, value, note, contact_id, channel,"
-        " changed_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        rows,
+        " changed_at, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        chained,
     )
     submitted = response.status is Status.SUBMITTED
     await conn.execute(
-        "UPDATE responses SET last_activity_at = ?,"
+        "UPDATE responses SET last_activity_at = ?, history_head = ?,"
         " status = CASE status WHEN 'not_started' THEN 'in_progress' ELSE status END,"
         " amended_at = CASE WHEN ? THEN ? ELSE amended_at END WHERE id = ?",
-        (ts(now), submitted, ts(now), response.id),
+        (ts(now), head, submitted, ts(now), response.id),
     )
     return len(rows)
+
+
+async def _chained(
+    conn: aiosqlite.Connection, response_id: int, rows: list[HistoryRow]
+) -> tuple[list[tuple[object, ...]], str]:
+    """The history rows with their links: each carries the hash of the response's previous
+    row and its own; returns them and the new last hash (`storage.chain`)."""
+    async with conn.execute(
+        "SELECT row_hash FROM answer_history WHERE response_id = ? ORDER BY id DESC LIMIT 1",
+        (response_id,),
+    ) as cur:
+        last = await cur.fetchone()
+    prev = last["row_hash"] if last else GENESIS
+    chained: list[tuple[object, ...]] = []
+    for row in rows:
+        row_hash = link_hash(prev, *history_fields(*row))
+        chained.append((*row, prev, row_hash))
+        prev = row_hash
+    return chained, prev
 
 
 async def mark_submitted(

@@ -77,11 +77,12 @@ async def open_round_now(conn: aiosqlite.Connection) -> Round | None:
 
 async def latest_round(conn: aiosqlite.Connection) -> Round | None:
     """The open round, or else the one closed last."""
-    async with conn.execute(
+    rows = await conn.execute_fetchall(
         "SELECT * FROM rounds ORDER BY closed_at IS NULL DESC, id DESC LIMIT 1"
-    ) as cur:
-        row = await cur.fetchone()
-    return _round(row) if row else None
+    )
+    for row in rows:
+        return _round(row)
+    return None
 
 
 async def set_deadline(conn: aiosqlite.Connection, round_id: int, deadline: date) -> None:

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from bot.channels import registry
-from bot.clock import system_clock
+from bot.clock import Clock, system_clock
 from bot.commands.common import out, run, with_db
 from bot.config import Settings
 from bot.outbox import DrainResult
@@ -77,12 +77,14 @@ async def reminder_history(db: Database, round_id: int) -> list[ReminderRecord]:
         return await store.reminder_records(conn, round_id)
 
 
-async def deliver_now(config: Settings, db: Database) -> DrainResult | None:
+async def deliver_now(
+    config: Settings, db: Database, clock: Clock = system_clock
+) -> DrainResult | None:
     """Send what is due through every channel set up here; None if there is none."""
     async with registry.senders(config) as deliverers:
         if not deliverers:
             return None
-        return await build_worker(db, deliverers).run_once()
+        return await build_worker(db, deliverers, clock).run_once()
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,5 @@
-"""`auditbot summary`: the LA summary of a round as text, HTML, CSV, XLSX or DOCX forms."""
+"""`auditbot summary`: the LA summary of a round as text, HTML, PDF, CSV, XLSX, a chart
+picture, or each partnership's form (DOCX or PDF)."""
 
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ from bot.commands.common import UserError, out, run, with_db
 from bot.commands.outbox import deliver_now
 from bot.config import Settings
 from bot.outbox import DrainResult
+from bot.summary.charts import ChartsUnavailable, dashboard_png
 from bot.summary.load import NoRoundError, load_summary
 from bot.summary.model import Summary
 from bot.summary.render_csv import render_csv
 from bot.summary.render_docx import docx_zip, render_all_docx
 from bot.summary.render_html import render_html
+from bot.summary.render_pdf import PdfUnavailable, forms_pdf, render_all_pdf, summary_pdf
 from bot.summary.render_text import render_text
 from bot.summary.render_xlsx import render_xlsx
 from bot.summary.schedule import demand_slot, queue_summary
@@ -33,20 +36,30 @@ class Format(StrEnum):
     CSV = "csv"
     XLSX = "xlsx"
     DOCX = "docx"
+    PDF = "pdf"
+    FORMS_PDF = "forms-pdf"
+    PNG = "png"
 
 
 def register(app: typer.Typer) -> None:
     @app.command("summary")
     def summary(
         fmt: Annotated[
-            Format, typer.Option("--format", "-f", help="text, html, csv, xlsx or docx.")
+            Format,
+            typer.Option(
+                "--format",
+                "-f",
+                help="text, html, pdf, csv, xlsx, png (the charts), or each partnership's "
+                "form: docx or forms-pdf.",
+            ),
         ] = Format.TEXT,
         out_path: Annotated[
             Path | None,
             typer.Option(
                 "--out",
                 "-o",
-                help="File to write (docx: a directory, or a .zip). Text goes to the screen "
+                help="File to write (docx: a directory, or a .zip; forms-pdf: one .pdf with "
+                "every form, or a directory of one PDF each). Text goes to the screen "
                 "without it; other formats get a name like audit-summary-round-1.html.",
             ),
         ] = None,
@@ -57,8 +70,8 @@ def register(app: typer.Typer) -> None:
             bool,
             typer.Option(
                 "--send",
-                help="Send it now to the LA chats (LA_CHAT_IDS) through Telegram: the "
-                "messages, then the HTML, CSV, XLSX and DOCX files.",
+                help="Send it now to the LA recipients (LA_RECIPIENTS): the summary, then "
+                "its files (charts, PDF, HTML, CSV, XLSX and the forms).",
             ),
         ] = False,
     ) -> None:
@@ -131,15 +144,25 @@ async def _summary(
 
 
 def _default_name(summary: Summary, fmt: Format) -> str:
-    if fmt is Format.DOCX:
-        return f"audit-forms-round-{summary.round.id}"
-    return f"audit-summary-round-{summary.round.id}.{fmt.value}"
+    n = summary.round.id
+    match fmt:
+        case Format.DOCX:
+            return f"audit-forms-round-{n}"
+        case Format.FORMS_PDF:
+            return f"audit-forms-round-{n}.pdf"
+        case Format.PNG:
+            return f"audit-charts-round-{n}.png"
+    return f"audit-summary-round-{n}.{fmt.value}"
 
 
 def write_report(summary: Summary, fmt: Format, target: Path) -> str:
     """Write the report; returns the sentence telling the officer where it went."""
     try:
         return _write(summary, fmt, target)
+    except PdfUnavailable:
+        raise UserError(_s("no_pdf")) from None
+    except ChartsUnavailable:
+        raise UserError(_s("no_png")) from None
     except OSError as exc:
         reason = exc.strerror or str(exc)
         raise UserError(_s("cannot_write", path=target, reason=reason)) from None
@@ -165,4 +188,19 @@ def _write(summary: Summary, fmt: Format, target: Path) -> str:
             for name, data in forms.items():
                 (target / name).write_bytes(data)
             return _s("wrote_forms", count=len(forms), path=target)
+        case Format.PDF:
+            target.write_bytes(summary_pdf(summary))
+        case Format.FORMS_PDF if target.suffix.lower() == ".pdf":
+            combined = forms_pdf(summary)
+            if combined is not None:
+                target.write_bytes(combined)
+            return _s("wrote_forms", count=len(summary.partnerships), path=target)
+        case Format.FORMS_PDF:
+            target.mkdir(parents=True, exist_ok=True)
+            pdfs = render_all_pdf(summary)
+            for name, data in pdfs.items():
+                (target / name).write_bytes(data)
+            return _s("wrote_forms", count=len(pdfs), path=target)
+        case Format.PNG:
+            target.write_bytes(dashboard_png(summary))
     return _s("wrote", path=target)

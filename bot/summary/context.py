@@ -6,9 +6,21 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.questionnaire import Kind
-from bot.summary.model import Attention, Reason, Summary
+from bot.summary.model import (
+    Amendment,
+    Attention,
+    Question,
+    Reason,
+    RoundState,
+    SectionSummary,
+    Summary,
+    stands_out,
+)
 from bot.texts import texts
 from storage.records import Answer, Status
+
+SCHOOL_YEAR_STARTS = 9
+"""English schools' year starts in September: a round opened in November 2026 is 2026/27."""
 
 
 class Wording:
@@ -28,6 +40,9 @@ class Wording:
     def day(self, value: date) -> str:
         return value.strftime(self.s("format.date"))
 
+    def short_day(self, value: date) -> str:
+        return value.strftime(self.s("format.short_date"))
+
     def status(self, status: Status) -> str:
         return self.t.string(f"status.{status.value}")
 
@@ -40,13 +55,59 @@ class Wording:
     def title(self) -> str:
         return self.s("title", title=self.summary.questionnaire.title)
 
-    def deadline(self) -> str:
+    def school_year(self) -> str:
+        opened = self.summary.local(self.summary.round.opened_at)
+        assert opened is not None
+        start = opened.year if opened.month >= SCHOOL_YEAR_STARTS else opened.year - 1
+        return self.s("school_year", start=start, end=f"{(start + 1) % 100:02d}")
+
+    def round_title(self) -> str:
+        """The audit's title with its school year, as the form's title reads."""
         return self.s(
-            "deadline", date=self.day(self.summary.round.deadline), days=self.summary.days_left
+            "round_title", title=self.summary.questionnaire.title, year=self.school_year()
         )
 
+    def round_dates(self, *, relative: bool = True) -> str:
+        """Round number, when it opened, the deadline (how far off, unless `relative` is
+        False, as on a printed form), and when it closed (if it did)."""
+        r = self.summary.round
+        opened = self.summary.local(r.opened_at)
+        return self.s(
+            "round_dates",
+            id=r.id,
+            opened=self.day(opened.date()) if opened else "",
+            deadline=self.deadline(relative=relative),
+            closed=self.when(r.closed_at) if r.closed_at else "",
+        )
+
+    def deadline(self, *, relative: bool = True) -> str:
+        """'Deadline 30 November 2026 (in 3 days)': how far off only while the round is open."""
+        return self.s(
+            "deadline",
+            date=self.day(self.summary.round.deadline),
+            days=self.summary.days_left,
+            relative=relative and self.summary.state is not RoundState.CLOSED,
+        )
+
+    def question(self, question: Question) -> str:
+        """'7. Attendance Records': the number people see in the chat, then the text."""
+        return self.s("question", number=question.number, text=question.item.text)
+
+    def in_section(self, question: Question) -> str:
+        return self.s("in_section", number=question.section_number)
+
+    def section(self, section: SectionSummary) -> str:
+        return self.s("section", number=section.number, heading=section.section.heading)
+
+    def section_questions(self, section: SectionSummary) -> str:
+        return self.s("section_questions", first=section.first, last=section.last)
+
     def attention(self, point: Attention) -> str:
-        """One sentence saying why a point is listed (the answer's own text is shown apart)."""
+        """Why a point is listed, in sentences (the answer's own text is shown apart); a
+        partnership's other follow-up reasons follow in the same point."""
+        return " ".join([self._reason(point), *(self._reason(more) for more in point.also)])
+
+    def _reason(self, point: Attention) -> str:
         if point.reason is Reason.NO_PROGRESS:
             return self.s(
                 "attention.no_progress", reminders=point.reminders, when=self.when(point.at)
@@ -55,8 +116,22 @@ class Wording:
             return self.s(
                 "attention.unreachable", name=point.contact or "", when=self.when(point.at)
             )
+        if point.reason is Reason.NOT_SUBMITTED:
+            result = next(p for p in self.summary.partnerships if p.name == point.partnership)
+            return self.s(
+                "attention.not_submitted",
+                state=self.summary.state.value,
+                days=self.summary.days_left,
+                answered=result.answered,
+                total=result.total,
+            )
         if point.reason is Reason.NOT_STARTED or point.question is None:
-            return self.s("attention.not_started")
+            return self.s(
+                "attention.not_started",
+                state=self.summary.state.value,
+                days=self.summary.days_left,
+                closed=self.when(self.summary.round.closed_at),
+            )
         kind = point.question.item.kind
         if kind.is_free_text:
             return self.s("attention.flagged_text")
@@ -76,6 +151,29 @@ class Wording:
             total=len(summary.partnerships),
         )
 
+    def split_label(self, kind: Kind, value: str | None) -> str:
+        """A section chart's segment: a choice, 'Written answer', 'Nothing to add', 'Not
+        answered'."""
+        if value is None:
+            return self.s("unanswered_short")
+        if kind.is_free_text:
+            return self.s("chart.wrote") if value else self.s("chart.nothing")
+        return self.choice(kind, value)
+
+    def version(self, amendment: Amendment, answer: Answer | None) -> str:
+        """An answer as it stood, with its note: 'No (note: "Only for pupils on roll")'."""
+        kind = amendment.question.item.kind
+        value = answer.value if answer is not None else None
+        note = answer.note if answer is not None and answer.note else ""
+        return self.s("change.version", answer=self.choice(kind, value), note=note)
+
 
 def template_context(summary: Summary) -> dict[str, Any]:
-    return {"summary": summary, "w": Wording(summary), "Reason": Reason, "Status": Status}
+    return {
+        "summary": summary,
+        "w": Wording(summary),
+        "Reason": Reason,
+        "Status": Status,
+        "RoundState": RoundState,
+        "stands_out": stands_out,
+    }

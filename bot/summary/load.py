@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 
+from bot import history_chain
 from bot.questionnaire_store import stored_questionnaire
 from bot.summary.model import NOT_STARTED_WARNING_DAYS, Summary, compile_summary
 from storage import Database, partnerships, reports, responses, rounds
@@ -41,7 +43,9 @@ async def load_summary(
         contacts = await partnerships.list_contacts(conn)
         answers = await reports.round_answers(conn, found.id)
         flags = await reminder_store.flags(conn, found.id)
-    return compile_summary(
+        history = {r.id: await responses.history(conn, r.id) for r in in_round}
+    verified = await history_chain.verify(db)
+    summary = compile_summary(
         found,
         questionnaire,
         in_round,
@@ -52,4 +56,6 @@ async def load_summary(
         zone=zone,
         warning_days=warning_days,
         flags=flags,
+        history=history,
     )
+    return replace(summary, history_verified=verified.history_ok)

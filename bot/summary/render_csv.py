@@ -12,6 +12,7 @@ from bot.summary.model import Summary
 
 COLUMNS = (
     "partnership",
+    "number",
     "section",
     "question_id",
     "question",
@@ -35,7 +36,8 @@ def spreadsheet_safe(cell: str) -> str:
 
 
 def csv_rows(summary: Summary) -> Iterator[list[str]]:
-    """The header, then every partnership × question (blank answer: not answered yet)."""
+    """The header, then every partnership × question (blank answer: not answered yet);
+    questions are numbered 1..N as in the chat, with their section beside the number."""
     w = Wording(summary)
     yield [w.s(f"column.{name}") for name in COLUMNS]
     for result in summary.partnerships:
@@ -46,6 +48,7 @@ def csv_rows(summary: Summary) -> Iterator[list[str]]:
             yield [
                 result.name,
                 str(question.number),
+                str(question.section_number),
                 question.item.id,
                 question.item.text,
                 "" if value is None else w.choice(question.item.kind, value),

@@ -1,4 +1,10 @@
-"""The summary as an Excel workbook: Progress, Answers matrix, Notes, Points to look at."""
+"""The summary as an Excel workbook: Progress, Charts (native Excel charts), Answers matrix,
+Notes, Points to look at, Changes after submission.
+
+Questions are numbered 1..N as in the chat, with their section beside the number. In the
+matrix, "No" and "Our practice differs" are highlighted, a cell with a note carries it as a
+cell comment, and an answer changed after submission says so in its comment.
+"""
 
 from __future__ import annotations
 
@@ -8,18 +14,26 @@ from datetime import datetime
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Font
+from openpyxl.cell.cell import Cell as SheetCell
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bot.questionnaire import Kind
 from bot.summary.context import Wording
+from bot.summary.model import Cell as AnswerCell
 from bot.summary.model import Summary
+from bot.summary.xlsx_charts import charts_sheet
 
 Cell = str | int | datetime | None
 DATE_FORMAT = "yyyy-mm-dd hh:mm"
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _BOLD = Font(bold=True)
+STAND_OUT = PatternFill("solid", fgColor="FDD9B5")
+"""The HTML report's highlight for "No" and "Our practice differs"."""
+UNANSWERED = Font(italic=True, color="777777")
+COMMENT_AUTHOR = "Audit bot"
 
 
 def render_xlsx(summary: Summary) -> bytes:
@@ -28,9 +42,11 @@ def render_xlsx(summary: Summary) -> bytes:
     progress = book.active
     assert progress is not None
     _progress(progress, summary, w)
+    charts_sheet(book.create_sheet(), summary, w)
     _matrix(book.create_sheet(), summary, w)
     _notes(book.create_sheet(), summary, w)
     _attention(book.create_sheet(), summary, w)
+    _changes(book.create_sheet(), summary, w)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
@@ -38,11 +54,9 @@ def render_xlsx(summary: Summary) -> bytes:
 
 def _progress(sheet: Worksheet, summary: Summary, w: Wording) -> None:
     sheet.title = w.s("sheet.progress")
-    header = [
-        w.s(f"column.{key}")
-        for key in ("partnership", "status", "answered", "total", "last_activity")
-    ]
-    header += [w.s("column.submitted_at"), w.s("column.contacts")]
+    keys = ("partnership", "status", "answered", "total", "last_activity", "submitted_at")
+    header = [w.s(f"column.{key}") for key in (*keys, "contacts")]
+    header += [w.s("column.submitted_by"), w.s("column.amended_at")]
     rows: list[list[Cell]] = [
         [
             p.name,
@@ -52,37 +66,73 @@ def _progress(sheet: Worksheet, summary: Summary, w: Wording) -> None:
             _local(summary, p.last_activity_at),
             _local(summary, p.submitted_at),
             ", ".join(p.contacts),
+            p.submitted_by,
+            _local(summary, p.amended_at) if p.amendments else None,
         ]
         for p in summary.partnerships
     ]
-    _fill(sheet, header, rows, widths=(30, 14, 10, 8, 18, 18, 40), freeze="B2")
+    _fill(sheet, header, rows, widths=(30, 14, 10, 8, 18, 18, 40, 20, 18), freeze="B2")
 
 
 def _matrix(sheet: Worksheet, summary: Summary, w: Wording) -> None:
+    """Every question (choice and free text) × partnership, then each choice's count."""
     sheet.title = w.s("sheet.matrix")
     totals: list[tuple[Kind, str]] = []
     for tally in summary.tallies:
         for value in tally.question.item.kind.choices:
             if (tally.question.item.kind, value) not in totals:
                 totals.append((tally.question.item.kind, value))
-    header = [w.s("column.section"), w.s("column.question_id"), w.s("column.question")]
+    header = [w.s(f"column.{key}") for key in ("number", "section", "question_id", "question")]
     header += [p.name for p in summary.partnerships]
     header += [w.choice(kind, value) for kind, value in totals] + [w.s("unanswered_short")]
     rows: list[list[Cell]] = []
-    for tally in summary.tallies:
-        q = tally.question
-        counts = dict(tally.counts)
-        row: list[Cell] = [q.number, q.item.id, q.item.text]
-        row += [w.choice(q.item.kind, value) for _, value in tally.values]
-        row += [counts.get(value) if kind is q.item.kind else None for kind, value in totals]
-        rows.append([*row, tally.unanswered])
-    widths = (9, 22, 60, *(16 for _ in summary.partnerships), *(11 for _ in totals), 11)
-    _fill(sheet, header, rows, widths=widths, freeze="D2")
+    cells: list[tuple[AnswerCell, ...]] = []
+    by_id = {t.question.item.id: t for t in summary.tallies}
+    written = {x.question.item.id: x for x in summary.written}
+    for q in summary.questions:
+        row: list[Cell] = [q.number, q.section_number, q.item.id, q.item.text]
+        if q.item.id in by_id:
+            tally = by_id[q.item.id]
+            counts = dict(tally.counts)
+            answers = tally.cells
+            row += [w.choice(q.item.kind, c.value) for c in answers]
+            row += [counts.get(v) if kind is q.item.kind else None for kind, v in totals]
+            row.append(tally.unanswered)
+        else:
+            answers = written[q.item.id].cells
+            row += [w.choice(q.item.kind, c.value) for c in answers]
+            row += [None for _ in totals]
+            row.append(len(written[q.item.id].missing))
+        rows.append(row)
+        cells.append(answers)
+    widths = (6, 8, 22, 60, *(18 for _ in summary.partnerships), *(11 for _ in totals), 11)
+    _fill(sheet, header, rows, widths=widths, freeze="E2")
+    first = 5  # column of the first partnership
+    for r, answers in enumerate(cells, start=2):
+        for c, answer in enumerate(answers, start=first):
+            _mark(sheet.cell(row=r, column=c), answer, w)
+
+
+def _mark(cell: SheetCell, answer: AnswerCell, w: Wording) -> None:
+    """Highlight, grey out, and comment one matrix cell as the HTML report marks it."""
+    if answer.stands_out:
+        cell.fill = STAND_OUT
+        cell.font = _BOLD
+    elif not answer.answered:
+        cell.font = UNANSWERED
+    said = []
+    if answer.note:
+        said.append(w.s("marker.note_title", note=answer.note))
+    if answer.amended:
+        said.append(w.s("marker.amended_title"))
+    if said:
+        text = ILLEGAL_CHARACTERS_RE.sub("", "\n".join(said))
+        cell.comment = Comment(text, COMMENT_AUTHOR, width=300, height=120)
 
 
 def _notes(sheet: Worksheet, summary: Summary, w: Wording) -> None:
     sheet.title = w.s("sheet.notes")
-    keys = ("partnership", "section", "question_id", "question", "answer", "note")
+    keys = ("partnership", "number", "section", "question_id", "question", "answer", "note")
     header = [w.s(f"column.{key}") for key in (*keys, "answered_by", "answered_at")]
     rows: list[list[Cell]] = []
     for group in summary.comments:
@@ -91,15 +141,15 @@ def _notes(sheet: Worksheet, summary: Summary, w: Wording) -> None:
             answer = c.text if c.is_answer else w.choice(q.item.kind, c.value)
             note = None if c.is_answer else c.text
             at = _local(summary, c.answered_at)
-            rows.append([c.partnership, q.number, q.item.id, q.item.text, answer, note])
-            rows[-1] += [c.answered_by, at]
-    _fill(sheet, header, rows, widths=(28, 9, 22, 50, 40, 50, 20, 18), freeze="B2")
+            rows.append([c.partnership, q.number, q.section_number, q.item.id, q.item.text])
+            rows[-1] += [answer, note, c.answered_by, at]
+    _fill(sheet, header, rows, widths=(28, 6, 8, 22, 50, 40, 50, 20, 18), freeze="B2")
 
 
 def _attention(sheet: Worksheet, summary: Summary, w: Wording) -> None:
     sheet.title = w.s("sheet.attention")
-    keys = ("partnership", "section", "question_id", "question", "reason", "answer", "note")
-    header = [w.s(f"column.{key}") for key in keys]
+    keys = ("partnership", "number", "section", "question_id", "question", "reason", "answer")
+    header = [w.s(f"column.{key}") for key in (*keys, "note")]
     rows: list[list[Cell]] = []
     for a in summary.attention:
         q = a.question
@@ -107,12 +157,36 @@ def _attention(sheet: Worksheet, summary: Summary, w: Wording) -> None:
         answer = w.choice(q.item.kind, value) if q is not None and value is not None else None
         note = a.answer.note if a.answer else None
         if q is None:
-            rows.append([a.partnership, None, None, None, w.attention(a), None, None])
+            rows.append([a.partnership, None, None, None, None, w.attention(a), None, None])
         else:
-            rows.append(
-                [a.partnership, q.number, q.item.id, q.item.text, w.attention(a), answer, note]
-            )
-    _fill(sheet, header, rows, widths=(28, 9, 22, 50, 30, 40, 50), freeze="B2")
+            rows.append([a.partnership, q.number, q.section_number, q.item.id, q.item.text])
+            rows[-1] += [w.attention(a), answer, note]
+    _fill(sheet, header, rows, widths=(28, 6, 8, 22, 50, 40, 40, 50), freeze="B2")
+
+
+def _changes(sheet: Worksheet, summary: Summary, w: Wording) -> None:
+    """Every answer changed after submission: what it was and became, who changed it, when."""
+    sheet.title = w.s("sheet.changes")
+    keys = ("changed_at", "partnership", "number", "section", "question_id", "question")
+    header = [w.s(f"column.{key}") for key in keys]
+    header += [w.s(f"column.{key}") for key in ("before", "before_note", "after", "after_note")]
+    header += [w.s("column.changed_by"), w.s("column.channel")]
+    rows: list[list[Cell]] = []
+    for a in summary.amendments:
+        q = a.question
+        before = a.before
+        rows.append([_local(summary, a.after.answered_at), a.partnership, q.number])
+        rows[-1] += [q.section_number, q.item.id, q.item.text]
+        rows[-1] += [
+            w.choice(q.item.kind, before.value if before else None),
+            before.note if before else None,
+            w.choice(q.item.kind, a.after.value),
+            a.after.note,
+            a.after.contact_name,
+            a.after.channel,
+        ]
+    widths = (18, 28, 6, 8, 22, 50, 20, 40, 20, 40, 20, 12)
+    _fill(sheet, header, rows, widths=widths, freeze="C2")
 
 
 def _local(summary: Summary, moment: datetime | None) -> datetime | None:

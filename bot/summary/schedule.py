@@ -1,7 +1,8 @@
 """The LA summary, delivered through the outbox: when it is due, and what goes out.
 
-A summary is a notice: the summary as a message plus four files (HTML report, CSV, XLSX, a
-ZIP of the per-partnership DOCX forms), queued to each recipient under a *slot*:
+A summary is a notice: the summary as a message plus its files (the charts as a PNG, the
+report as PDF and HTML, CSV, XLSX, a ZIP of the per-partnership DOCX forms and one PDF of
+them all), queued to each recipient under a *slot*:
 
 - ``deadline@<date>``: on the deadline day (the deadline is in the name, so moving it
   gives a fresh slot), at the first tick in working hours;
@@ -25,12 +26,14 @@ from bot.clock import Clock, system_clock
 from bot.config import Recipient, Settings
 from bot.notices import Attachment, Notice
 from bot.outbox import enqueue_la
+from bot.summary.charts import ChartsUnavailable, dashboard_png
 from bot.summary.load import load_summary
 from bot.summary.model import Summary
 from bot.summary.render_csv import render_csv
 from bot.summary.render_docx import docx_zip
 from bot.summary.render_html import render_html
 from bot.summary.render_message import render_message
+from bot.summary.render_pdf import PdfUnavailable, forms_pdf, summary_pdf
 from bot.summary.render_xlsx import render_xlsx
 from bot.working_hours import WorkingHours
 from storage import Database, rounds
@@ -44,7 +47,18 @@ ALL_SUBMITTED = "all-submitted"
 DEADLINE_PREFIX = "deadline@"
 WEEKLY_PREFIX = "weekly-"
 DEMAND_PREFIX = "demand-"
-FILE_KINDS = ("html", "csv", "xlsx", "docx")
+FILE_KINDS = ("png", "pdf", "html", "csv", "xlsx", "docx", "forms_pdf")
+"""The summary's files, in the order they are sent: the picture and the PDF first, as the
+ones a phone shows at once."""
+FILE_CAPTIONS = {
+    "png": "reports.file.png",
+    "pdf": "reports.file.pdf",
+    "html": "admin.file.html",
+    "csv": "admin.file.csv",
+    "xlsx": "admin.file.xlsx",
+    "docx": "admin.file.docx",
+    "forms_pdf": "reports.file.forms_pdf",
+}
 
 
 def deadline_slot(round_: Round) -> str:
@@ -101,15 +115,32 @@ def due_summary_slots(
 
 
 def summary_notice(summary: Summary) -> Notice:
-    """The summary as a message, with the four files attached."""
+    """The summary as a message, with its files attached: the charts as a picture, the
+    report as PDF and HTML, every answer as CSV and XLSX, and the partnerships' forms (Word,
+    zipped, and one PDF). A file whose system library is missing (Pango for PDFs, Cairo for
+    the picture) is left out, with a warning in the log, rather than holding up the rest."""
     n = summary.round.id
-    files = {
-        "html": (f"audit-summary-round-{n}.html", render_html(summary).encode("utf-8")),
-        "csv": (f"audit-summary-round-{n}.csv", render_csv(summary).encode("utf-8-sig")),
-        "xlsx": (f"audit-summary-round-{n}.xlsx", render_xlsx(summary)),
-        "docx": (f"audit-forms-round-{n}.zip", docx_zip(summary)),
-    }
-    attachments = [Attachment(*files[kind], caption=f"admin.file.{kind}") for kind in FILE_KINDS]
+    files: dict[str, tuple[str, bytes]] = {}
+    try:
+        files["png"] = (f"audit-charts-round-{n}.png", dashboard_png(summary))
+    except ChartsUnavailable as exc:
+        log.warning("the summary goes without its chart picture: %s", exc)
+    try:
+        files["pdf"] = (f"audit-summary-round-{n}.pdf", summary_pdf(summary))
+        forms = forms_pdf(summary)
+        if forms is not None:
+            files["forms_pdf"] = (f"audit-forms-round-{n}.pdf", forms)
+    except PdfUnavailable as exc:
+        log.warning("the summary goes without its PDF files: %s", exc)
+    files["html"] = (f"audit-summary-round-{n}.html", render_html(summary).encode("utf-8"))
+    files["csv"] = (f"audit-summary-round-{n}.csv", render_csv(summary).encode("utf-8-sig"))
+    files["xlsx"] = (f"audit-summary-round-{n}.xlsx", render_xlsx(summary))
+    files["docx"] = (f"audit-forms-round-{n}.zip", docx_zip(summary))
+    attachments = [
+        Attachment(*files[kind], caption=FILE_CAPTIONS[kind])
+        for kind in FILE_KINDS
+        if kind in files
+    ]
     context = {"round_id": n, "body_html": render_message(summary)}
     return Notice("summary.la", context, attachments=attachments)
 

@@ -75,16 +75,16 @@ async def test_deadline_morning(api: FakeBotApi, seeded: Seeded) -> None:
     # on the deadline itself there is no "remind me later", only a way back in
     assert [label for label, _ in carol.buttons] == ["Continue"]
 
-    # the LA summary: messages first, then the four files, each once
+    # the LA summary: messages first, then its seven files, each once
     la = api.messages[LA_CHAT]
     texts = "\n".join(m.text for m in la if not m.filename)
     assert "1 submitted · 1 in progress · 1 not started (of 3)" in texts
     assert "East Partnership" in texts.split("Points to look at")[1].split("Answers")[0]
     documents = [m for m in la if m.filename]
-    assert len(documents) == 4
+    assert len(documents) == 7
     files = {m.filename: m.document for m in documents}
     by_suffix = {Path(name or "").suffix: data for name, data in files.items()}
-    assert set(by_suffix) == {".html", ".csv", ".xlsx", ".zip"}
+    assert set(by_suffix) == {".png", ".pdf", ".html", ".csv", ".xlsx", ".zip"}
     workbook = openpyxl.load_workbook(io.BytesIO(by_suffix[".xlsx"]))
     progress = workbook.worksheets[0]
     statuses = {row[0].value: row[1].value for row in progress.iter_rows(min_row=2)}

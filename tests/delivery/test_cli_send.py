@@ -46,7 +46,7 @@ async def test_send_queues_and_delivers_to_every_la_chat(
     monkeypatch.setattr(outbox_commands, "build_worker", quick)
     said = await send_summary(settings, seeded.db, None, seeded.clock())
     received = api.messages[LA_CHAT]
-    assert sum(1 for m in received if m.document is not None) == 4
+    assert sum(1 for m in received if m.document is not None) == 7
     assert "Queued the summary for 1 LA recipient(s)" in said
     assert "1 sent" in said
     again = await send_summary(settings, seeded.db, None, seeded.clock())

@@ -20,7 +20,7 @@ from bot.outbox import OutboxWorker
 from bot.summary.load import load_summary
 from bot.summary.model import Reason
 from bot.summary.render_text import render_text
-from bot.summary.schedule import queue_summary, summary_tick
+from bot.summary.schedule import FILE_KINDS, queue_summary, summary_tick
 from storage import Database, outbox, partnerships
 from storage import reminders as reminder_store
 from tests.conftest import TELEGRAM, Seeded
@@ -48,7 +48,7 @@ async def test_summary_arrives_once_with_files_that_open(
     received = api.messages[LA_CHAT]
     texts = [m for m in received if m.document is None]
     files = {m.filename: m.document for m in received if m.document is not None}
-    assert len(files) == 4 and texts and all(len(m.html) <= 4096 for m in texts)
+    assert len(files) == len(FILE_KINDS) and texts and all(len(m.html) <= 4096 for m in texts)
     assert "Progress" in texts[0].text and "East Partnership" in texts[0].text
     assert received.index(texts[-1]) < len(texts)  # the messages come before the files
     n = seeded.round.id
@@ -57,6 +57,9 @@ async def test_summary_arrives_once_with_files_that_open(
         f"audit-summary-round-{n}.csv",
         f"audit-summary-round-{n}.xlsx",
         f"audit-forms-round-{n}.zip",
+        f"audit-charts-round-{n}.png",
+        f"audit-summary-round-{n}.pdf",
+        f"audit-forms-round-{n}.pdf",
     }
     page = files[f"audit-summary-round-{n}.html"]
     assert page is not None and b"<html" in page and b"Dan &lt;Dee&gt; &amp; Co" in page

@@ -218,6 +218,9 @@ async def test_the_summary_has_html_a_text_alternative_and_four_files_that_open(
         f"audit-summary-round-{n}.csv",
         f"audit-summary-round-{n}.xlsx",
         f"audit-forms-round-{n}.zip",
+        f"audit-charts-round-{n}.png",
+        f"audit-summary-round-{n}.pdf",
+        f"audit-forms-round-{n}.pdf",
     }
     types = {name: part.get_content_type() for name, part in files.items()}
     assert types[f"audit-summary-round-{n}.html"] == "text/html"
@@ -226,6 +229,8 @@ async def test_the_summary_has_html_a_text_alternative_and_four_files_that_open(
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     assert types[f"audit-forms-round-{n}.zip"] == "application/zip"
+    assert types[f"audit-summary-round-{n}.pdf"] == "application/pdf"
+    assert types[f"audit-charts-round-{n}.png"] == "image/png"
 
     def content(name: str) -> bytes:
         data = files[name].get_payload(decode=True)

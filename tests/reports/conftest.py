@@ -1,7 +1,7 @@
 """A round with answers recorded through the real audit service, for the summary tests.
 
-North (Alice, then Bob) answers everything and submits; South (Carol) answers a few
-questions; East (Dan) has not started.
+North (Alice, then Bob) answers everything and submits, and the next day Alice amends two
+answers; South (Carol) answers a few questions; East (Dan) has not started.
 """
 
 from __future__ import annotations
@@ -20,6 +20,8 @@ HTML_NOTE = "<b>x</b> & y"
 FORMULA_NOTE = "=SUM(A1:A9)"
 DIFFERS_NOTE = "We keep paper records for six years, not seven."
 OTHER_ORGS = "The police <CID> & probation"
+AMENDED_NOTE = "Only for pupils on roll."
+TERMLY_NOTE = "Termly, from the schools."
 
 
 def full_answers(questionnaire: Questionnaire) -> tuple[events.BatchEntry, ...]:
@@ -46,6 +48,11 @@ async def answer(seeded: Seeded, who: str, *entries: events.BatchEntry) -> None:
 
 @pytest.fixture
 async def filled(seeded: Seeded) -> Filled:
+    return await fill(seeded)
+
+
+async def fill(seeded: Seeded) -> Filled:
+    """Record the three partnerships' answers (see the module's docstring)."""
     q = seeded.questionnaire
     await answer(seeded, "alice", *full_answers(q))
     seeded.clock.advance(hours=1)
@@ -68,4 +75,9 @@ async def filled(seeded: Seeded) -> Filled:
         events.BatchEntry("s6.referral", "We check with the school.\nAnd with the family."),
         events.BatchEntry("s3.other", "nothing"),
     )
+    seeded.clock.advance(days=1)
+    # after North submitted: a changed answer (with a note), then a note added to another
+    await answer(seeded, "alice", events.BatchEntry("s1.attendance", "no", AMENDED_NOTE))
+    seeded.clock.advance(minutes=30)
+    await answer(seeded, "bob", events.BatchEntry("s1.progress", "yes", TERMLY_NOTE))
     return Filled(seeded, q)

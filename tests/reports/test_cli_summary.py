@@ -10,6 +10,7 @@ import pytest
 import typer
 from docx import Document
 from openpyxl import load_workbook
+from pypdf import PdfReader
 from typer.testing import CliRunner
 
 from bot.cli import app as cli_app
@@ -38,7 +39,7 @@ def test_text_goes_to_stdout(
     assert HTML_NOTE in output
 
 
-@pytest.mark.parametrize("fmt", ["text", "html", "csv", "xlsx"])
+@pytest.mark.parametrize("fmt", ["text", "html", "csv", "xlsx", "pdf", "png"])
 def test_writes_a_file(
     filled: Filled,
     app: typer.Typer,
@@ -57,6 +58,10 @@ def test_writes_a_file(
         assert load_workbook(io.BytesIO(data))["Progress"]["A2"].value == "East Partnership"
     elif fmt == "csv":
         assert data.startswith(b"\xef\xbb\xbfPartnership,")
+    elif fmt == "pdf":
+        assert data.startswith(b"%PDF-") and len(PdfReader(io.BytesIO(data)).pages) > 3
+    elif fmt == "png":
+        assert data.startswith(b"\x89PNG\r\n\x1a\n")
     else:
         assert "North Partnership" in data.decode()
 
@@ -75,11 +80,28 @@ def test_docx_into_a_directory_and_a_zip(
         "south-partnership.docx",
     ]
     doc = Document(str(folder / "north-partnership.docx"))
-    assert doc.tables[0].rows[1].cells[2].text == HTML_NOTE
+    assert doc.tables[0].rows[1].cells[3].text == HTML_NOTE
     archive = tmp_path / "forms.zip"
     code, output = invoke(app, filled.seeded.db.path, monkeypatch, "-f", "docx", "-o", str(archive))
     assert code == 0, output
     assert len(zipfile.ZipFile(archive).namelist()) == 3
+
+
+def test_forms_as_pdf_in_one_file_or_one_each(
+    filled: Filled, app: typer.Typer, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, output = invoke(app, filled.seeded.db.path, monkeypatch, "-f", "forms-pdf")
+    assert code == 0, output
+    assert "Wrote 3 partnership forms to audit-forms-round-1.pdf." in output.replace("\n", "")
+    combined = PdfReader(tmp_path / "audit-forms-round-1.pdf")
+    folder = tmp_path / "forms"
+    code, output = invoke(app, filled.seeded.db.path, monkeypatch, "-f", "forms-pdf", "-o", "forms")
+    assert code == 0, output
+    names = sorted(p.name for p in folder.iterdir())
+    assert names == ["east-partnership.pdf", "north-partnership.pdf", "south-partnership.pdf"]
+    each = sum(len(PdfReader(folder / name).pages) for name in names)
+    assert each == len(combined.pages)
 
 
 def test_default_file_name(

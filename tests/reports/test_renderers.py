@@ -1,4 +1,5 @@
-"""Every format shows partnership text as typed: escaped in HTML/Telegram, literal elsewhere."""
+"""Text, CSV and chat messages: partnership text as typed (escaped in Telegram's HTML), the
+questions numbered as in the chat, and the changes after submission."""
 
 from __future__ import annotations
 
@@ -6,22 +7,18 @@ import csv
 import io
 from html.parser import HTMLParser
 
-from docx import Document
-from openpyxl import load_workbook
-
 from bot.channels.telegram.split import TELEGRAM_LIMIT, split_html
 from bot.flows import events
 from bot.summary.render_csv import render_csv
-from bot.summary.render_docx import docx_zip, render_all_docx
-from bot.summary.render_html import render_html
 from bot.summary.render_message import render_message
 from bot.summary.render_text import render_text
-from bot.summary.render_xlsx import render_xlsx
 from tests.reports.conftest import (
+    AMENDED_NOTE,
     DIFFERS_NOTE,
     FORMULA_NOTE,
     HTML_NOTE,
     OTHER_ORGS,
+    TERMLY_NOTE,
     Filled,
     answer,
 )
@@ -62,15 +59,22 @@ async def test_text_keeps_user_text_literally(filled: Filled) -> None:
     assert DIFFERS_NOTE in text
 
 
-async def test_html_escapes_user_text_and_prints(filled: Filled) -> None:
-    summary = await filled.summary()
-    html = render_html(summary)
-    assert ESCAPED_NOTE in html and HTML_NOTE not in html
-    assert "Dan &lt;Dee&gt; &amp; Co" in html
-    assert "The police &lt;CID&gt; &amp; probation" in html
-    assert "@media print" in html
-    sections_with_choices = {t.question.number for t in summary.tallies}
-    assert html.count("<table") == 1 + len(sections_with_choices) + len(summary.comments)
+async def test_text_numbers_questions_as_the_chat_and_lists_the_changes(filled: Filled) -> None:
+    text = render_text(await filled.summary())
+    assert "Section 7: How long do you keep information? (questions 41–44)" in text
+    assert "\n42. We keep paper records for seven years and then destroy them\n" in text
+    assert "North Partnership · 42. We keep paper records" in text
+    assert "(section 7)" in text
+    # free text: who wrote what, and who has not answered
+    assert "18. Are there any other organisations" in text
+    assert "   - North Partnership: The police <CID> & probation" in text
+    assert "   Not answered yet: East Partnership, South Partnership" in text
+    changes = text.split("== Changes after submission ==")[1]
+    assert (
+        "03 Nov 2026 12:00 · North Partnership · 7. Attendance Records (section 1)\n"
+        f"  Yes → No (note: “{AMENDED_NOTE}”); Changed by: Alice Archer"
+    ) in changes
+    assert f"Yes → Yes (note: “{TERMLY_NOTE}”); Changed by: Bob Baker" in changes
 
 
 async def test_telegram_messages_escape_and_balance(filled: Filled) -> None:
@@ -81,6 +85,20 @@ async def test_telegram_messages_escape_and_balance(filled: Filled) -> None:
     for message in messages:
         assert len(message) < TELEGRAM_LIMIT
         visible(message)
+
+
+async def test_telegram_messages_number_questions_and_bold_what_stands_out(
+    filled: Filled,
+) -> None:
+    joined = "\n".join(split_html(render_message(await filled.summary())))
+    assert "<u>Section 1: What information do you hold" in joined
+    assert "• 4. GP name and contact details: Yes <b>0</b> · <b>No 1</b> · Not answered 2" in joined
+    assert "• 37. How do you ensure" in joined
+    assert "Written answer <b>0</b> · Nothing to add 1 · Not answered 2" in joined
+    assert (
+        "<b>North Partnership</b> · 7. Attendance Records: Yes → No (note: “"
+        f"{AMENDED_NOTE}”) <i>(Alice Archer, 03 Nov 2026 12:00)</i>"
+    ) in joined
 
 
 async def test_telegram_messages_stay_under_the_limit_with_many_long_notes(
@@ -123,6 +141,7 @@ async def test_csv_has_a_row_per_partnership_and_question(filled: Filled) -> Non
     rows = list(csv.reader(io.StringIO(render_csv(summary))))
     assert rows[0] == [
         "Partnership",
+        "No.",
         "Section",
         "Question id",
         "Question",
@@ -134,100 +153,16 @@ async def test_csv_has_a_row_per_partnership_and_question(filled: Filled) -> Non
         "Note by",
     ]
     assert len(rows) == 1 + 3 * len(filled.questionnaire.items)
-    by_key = {(r[0], r[2]): r for r in rows[1:]}
+    by_key = {(r[0], r[3]): r for r in rows[1:]}
     address = by_key["North Partnership", "s1.address"]
     # Alice answered Yes first; Bob's later Yes with a note leaves the answer hers
-    assert address[1] == "1" and address[4:7] == ["Yes", HTML_NOTE, "Alice Archer"]
-    assert address[9] == "Bob Baker"
-    assert address[7:9] == ["2026-11-02 10:00", "console"]
-    assert by_key["North Partnership", "s1.gp"][5] == f"'{FORMULA_NOTE}"  # never a formula
-    assert by_key["East Partnership", "s1.address"][4:] == ["", "", "", "", "", ""]
-    assert by_key["South Partnership", "s3.other"][4] == "Nothing to add"
-    assert by_key["North Partnership", "s2.other"][4] == OTHER_ORGS
-
-
-async def test_xlsx_sheets_and_cells(filled: Filled) -> None:
-    book = load_workbook(io.BytesIO(render_xlsx(await filled.summary())))
-    assert book.sheetnames == ["Progress", "Answers matrix", "Notes", "Points to look at"]
-    progress = book["Progress"]
-    assert progress["A1"].value == "Partnership" and progress["A1"].font.bold
-    assert progress.freeze_panes == "B2"
-    rows = list(progress.iter_rows(min_row=2, values_only=True))
-    assert [r[:4] for r in rows] == [
-        ("East Partnership", "Not started", 0, 44),
-        ("North Partnership", "Submitted", 44, 44),
-        ("South Partnership", "In progress", 4, 44),
-    ]
-    assert rows[0][6] == "Dan <Dee> & Co"
-    assert progress.column_dimensions["A"].width == 30
-
-    matrix = book["Answers matrix"]
-    header = [c.value for c in matrix[1]]
-    assert header[3:6] == ["East Partnership", "North Partnership", "South Partnership"]
-    assert header[6:] == ["Yes", "No", "True for us", "Our practice differs", "Not answered"]
-    assert matrix.freeze_panes == "D2"
-    address = [c.value for c in matrix[2]]
-    assert address == [1, "s1.address", "Address", "Not answered", "Yes", "No", 1, 1, None, None, 1]
-    paper = next(r for r in matrix.iter_rows(values_only=True) if r[1] == "s7.paper_seven_years")
-    assert paper[4] == "Our practice differs" and paper[6:] == (None, None, 0, 1, 2)
-
-    notes = book["Notes"]
-    assert notes["A2"].alignment.wrap_text
-    cells = {(r[0].value, r[2].value): r for r in notes.iter_rows(min_row=2)}
-    assert cells["North Partnership", "s1.address"][5].value == HTML_NOTE
-    formula = cells["North Partnership", "s1.gp"][5]
-    assert formula.value == FORMULA_NOTE and formula.data_type == "s"
-    assert cells["North Partnership", "s2.other"][4].value == OTHER_ORGS
-
-    attention = [r for r in book["Points to look at"].iter_rows(min_row=2, values_only=True)]
-    assert [(r[0], r[2]) for r in attention] == [
-        ("North Partnership", "s2.other"),
-        ("North Partnership", "s7.paper_seven_years"),
-    ]
-    assert attention[1][6] == DIFFERS_NOTE
-
-
-async def test_docx_reproduces_the_form_with_answers(filled: Filled) -> None:
-    forms = render_all_docx(await filled.summary())
-    assert sorted(forms) == [
-        "east-partnership.docx",
-        "north-partnership.docx",
-        "south-partnership.docx",
-    ]
-    doc = Document(io.BytesIO(forms["north-partnership.docx"]))
-    paragraphs = [p.text for p in doc.paragraphs if p.text.strip()]
-    assert paragraphs[:3] == [
-        "LEICESTERSHIRE SECONDARY EDUCATION AND INCLUSION PARTNERSHIPS",
-        "AUDIT OF INFORMATION HELD BY PARTNERSHIPS SEPTEMBER 2018",
-        "Partnership: North Partnership",
-    ]
-    assert not any("{" in p for p in paragraphs)
-    tables = [[[c.text for c in row.cells] for row in t.rows] for t in doc.tables]
-    assert len(tables) == 7
-    s1 = tables[0]
-    assert s1[0] == ["Information held", "Tick", "Notes"]
-    assert s1[1] == ["Address", "✓", HTML_NOTE]
-    assert s1[4] == ["GP name and contact details", "✗", FORMULA_NOTE]
-    assert len(s1) == 1 + 12
-    assert tables[1][-1][2] == OTHER_ORGS
-    assert tables[5][0] == ["Describe", "Answer"]
-    assert tables[6][0] == [
-        "We keep information as follows…",
-        "Tick if true",
-        "Note how your practice is different",
-    ]
-    assert tables[6][2][1:] == ["✗", DIFFERS_NOTE]
-
-    east = Document(io.BytesIO(forms["east-partnership.docx"]))
-    assert east.tables[0].rows[1].cells[1].text == ""
-    south = Document(io.BytesIO(forms["south-partnership.docx"]))
-    assert (
-        south.tables[5].rows[1].cells[1].text == "We check with the school.\nAnd with the family."
-    )
-
-
-async def test_docx_zip_holds_every_form(filled: Filled) -> None:
-    import zipfile
-
-    archive = zipfile.ZipFile(io.BytesIO(docx_zip(await filled.summary())))
-    assert len(archive.namelist()) == 3
+    assert address[1:3] == ["1", "1"] and address[5:8] == ["Yes", HTML_NOTE, "Alice Archer"]
+    assert address[10] == "Bob Baker"
+    assert address[8:10] == ["2026-11-02 10:00", "console"]
+    assert by_key["North Partnership", "s1.gp"][6] == f"'{FORMULA_NOTE}"  # never a formula
+    assert by_key["East Partnership", "s1.address"][5:] == ["", "", "", "", "", ""]
+    assert by_key["South Partnership", "s3.other"][5] == "Nothing to add"
+    assert by_key["North Partnership", "s2.other"][5] == OTHER_ORGS
+    paper = by_key["North Partnership", "s7.paper_seven_years"]
+    assert paper[1:3] == ["42", "7"]  # the question's number, then its section
+    assert by_key["North Partnership", "s1.attendance"][5:7] == ["No", AMENDED_NOTE]

@@ -150,6 +150,7 @@ class EmailConversation:
             outcome=last,
             parsed=parsed,
             snoozed=await self._snooze(contact, parsed, last),
+            submitted=_submitted(last),
         )
         if parsed.unreadable and not parsed.answers and not parsed.commands:
             return email.imap_attention_folder  # nothing in it could be read: a person looks
@@ -169,8 +170,9 @@ class EmailConversation:
             Command.CONFIRM: ev.Confirm(),
         }
         events.extend(commands[c] for c in parsed.commands if c in commands)
+        events.append(ev.Status())  # last: where the response stands now
         outcomes: list[Outcome] = []
-        for index, event in enumerate(events or [ev.Status()]):
+        for index, event in enumerate(events):
             outcome = await self.service.handle(
                 contact.id, CHANNEL, event, update_key=key if index == 0 else None
             )
@@ -186,7 +188,7 @@ class EmailConversation:
         """What to show after the effects: the next section with unanswered questions, or
         the review once everything is answered."""
         q = last.questionnaire
-        if q is None or any(isinstance(e, _PROMPTS) for e in effects):
+        if q is None or _submitted(last) or any(isinstance(e, _PROMPTS) for e in effects):
             return []
         missing = unanswered(q, last.answers)
         if missing:
@@ -281,6 +283,10 @@ def conversation_notice(
         "conversation",
         {"subject": " ".join(subject.split()), "text": text, "in_reply_to": in_reply_to},
     )
+
+
+def _submitted(outcome: Outcome) -> bool:
+    return any(isinstance(e, fx.ShowStatus) and e.submitted for e in outcome.effects)
 
 
 def _nothing_missing(outcome: Outcome) -> bool:

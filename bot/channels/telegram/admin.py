@@ -17,6 +17,7 @@ from telegram import Bot, BotCommand, BotCommandScopeChat, Message
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot import audit_trail
 from bot.channels.registry import Wake
 from bot.channels.telegram.name import CHANNEL
 from bot.channels.telegram.render import sentence
@@ -27,7 +28,7 @@ from bot.reminders import tick
 from bot.summary import schedule as summary_schedule
 from bot.summary.context import template_context
 from bot.summary.load import NoRoundError, load_summary
-from bot.summary.model import Reason
+from bot.summary.model import FOLLOW_UP
 from bot.texts import texts
 from storage import Database, partnerships
 
@@ -38,7 +39,6 @@ ADMIN_COMMANDS = ("status", "summary", "remind")
 """The admin menu, after the contacts' commands (shown only in admins' chats)."""
 HANDLED = frozenset({*ADMIN_COMMANDS, "help"})
 ADMIN_ONLY = frozenset({"summary", "remind"})
-FOLLOW_UP = (Reason.NOT_STARTED, Reason.NO_PROGRESS, Reason.UNREACHABLE)
 
 Send = Callable[[ContextTypes.DEFAULT_TYPE, int, str], Awaitable[Message | None]]
 
@@ -78,6 +78,7 @@ class AdminCommands:
                 await send(context, chat_id, sentence("admin.not_allowed"))
                 return True
             return False
+        await audit_trail.record(self.db, f"{CHANNEL}:{user_id}", f"/{command}", clock=self.clock)
         match command:
             case "status":
                 for part in await self.status_messages():

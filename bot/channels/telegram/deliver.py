@@ -1,5 +1,10 @@
 """Sends outbox rows through the Telegram Bot API and translates its errors into the
-outbox's: retry later, give up, or stop writing to someone who blocked the bot."""
+outbox's: retry later, give up, or stop writing to someone who blocked the bot.
+
+Everything the outbox sends is a bulk notification to Telegram, so every message goes
+through the deliverer's `BroadcastLimiter` (at most 30 a second, however the bot was
+started: `auditbot run` or the command line); a short flood wait (429) pauses them all
+and is waited out here, a long one leaves the row for later."""
 
 from __future__ import annotations
 
@@ -24,10 +29,12 @@ from telegram.error import (
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.telegram import notices
+from bot.channels.telegram.rate_limiter import BroadcastLimiter
 from bot.notices import Notice
 from bot.outbox import (
     OutboxMessage,
     PermanentFailure,
+    RateLimited,
     RecipientBlocked,
     TemporaryFailure,
     document_bytes,
@@ -37,11 +44,17 @@ from bot.texts import texts
 log = logging.getLogger(__name__)
 
 
+WAIT_OUT = 5.0
+"""A flood wait up to this many seconds is waited out; a longer one reschedules the row."""
+RATE_LIMIT_RETRIES = 3
+
+
 class TelegramDeliverer:
     """A `Deliverer` for the "telegram" channel; the recipient is the chat id."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, limiter: BroadcastLimiter | None = None) -> None:
         self.bot = bot
+        self.limiter = limiter or BroadcastLimiter()
 
     async def deliver(self, message: OutboxMessage) -> None:
         try:
@@ -58,6 +71,19 @@ class TelegramDeliverer:
                 await message.part_sent(number)
 
     async def _send(self, chat_id: int, part: notices.Part) -> None:
+        for attempt in range(RATE_LIMIT_RETRIES + 1):
+            async with self.limiter.slot():
+                try:
+                    await self._send_once(chat_id, part)
+                    return
+                except RetryAfter as exc:
+                    wait = retry_after(exc)
+                    if wait > WAIT_OUT or attempt == RATE_LIMIT_RETRIES:
+                        raise RateLimited("rate limited (429)", wait) from exc
+                    log.info("Telegram asked to wait %.0f s (429); all sends pause", wait)
+                    self.limiter.pause(wait)
+
+    async def _send_once(self, chat_id: int, part: notices.Part) -> None:
         try:
             if isinstance(part, notices.Document):
                 await self.bot.send_document(
@@ -75,8 +101,8 @@ class TelegramDeliverer:
                     reply_markup=part.keyboard,
                     link_preview_options=LinkPreviewOptions(is_disabled=True),
                 )
-        except RetryAfter as exc:
-            raise TemporaryFailure("rate limited (429)", retry_after(exc)) from exc
+        except RetryAfter:
+            raise
         except Forbidden as exc:
             raise RecipientBlocked(f"forbidden (403): {exc.message}") from exc
         except BadRequest as exc:
