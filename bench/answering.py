@@ -111,7 +111,7 @@ def row(run: Run, bare: Run | None) -> list[object]:
 
 
 async def bench(quick: bool) -> str:
-    counts = (10,) if quick else (10, 50, 200)
+    counts = (10, 50) if quick else (10, 50, 200)
     seconds = 2.0 if quick else 8.0
     repeats = 1 if quick else 3
     results: dict[tuple[str, bool, int], list[Run]] = {}

@@ -164,7 +164,7 @@ HEADERS = [
 
 
 async def bench(quick: bool) -> str:
-    count = 90 if quick else 2000
+    count = 150 if quick else 2000
     rows = [_row(await via_cli(count)), _row(await via_process(count))]
     return table(
         f"2. Broadcast: {count} due reminders, fake Bot API answering 429 beyond 30 messages/s"
@@ -175,7 +175,7 @@ async def bench(quick: bool) -> str:
 
 
 async def bench_during(quick: bool) -> str:
-    count = 60 if quick else 2000
+    count = 150 if quick else 2000
     leads = 10 if quick else 50
     think = 1.0
     alone: Run = await measure("audit", True, leads, 2.0 if quick else 8.0, think)

@@ -72,6 +72,11 @@ class BenchApi(FakeBotApi):
         self._arrived.set()
         return update
 
+    async def stop(self) -> None:
+        """Answer a long poll still waiting at once, rather than keep the shutdown waiting."""
+        self._arrived.set()
+        await super().stop()
+
     async def _m_getUpdates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
         if self.first_get_updates is None:
             self.first_get_updates = time.monotonic()

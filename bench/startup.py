@@ -62,7 +62,7 @@ async def _run_times(repeats: int, folder: Path) -> tuple[list[float], list[floa
 
 
 def bench(quick: bool) -> str:
-    repeats = 1 if quick else 7
+    repeats = 3 if quick else 7
     with tempfile.TemporaryDirectory(prefix="bench-startup-") as tmp:
         folder = Path(tmp)
         helped, typer_alone = _help_times(repeats, folder)

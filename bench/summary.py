@@ -59,7 +59,7 @@ def measure(count: int) -> list[list[object]]:
 
 def bench(quick: bool) -> str:
     rows: list[list[object]] = []
-    for count in (10,) if quick else (10, 100, 1000):
+    for count in (10, 50) if quick else (10, 100, 1000):
         rows.extend(measure(count))
     return table(
         "4. Summary at scale: partnerships × 44 answers, one process per command",
