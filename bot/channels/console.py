@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,7 +14,6 @@ from bot.texts import Texts, texts
 
 CHANNEL = "console"
 _PROMPTS = fx.Ask | fx.OfferNote | fx.AskConfirm | fx.ShowReview | fx.AskWhere | fx.ConfirmChange
-_SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
 
 Reader = Callable[[str], str]
 """Reads one line after showing a prompt; raises EOFError at the end of input."""
@@ -75,7 +73,7 @@ class ConsoleChat:
     def show(self, outcome: Outcome) -> None:
         self.questionnaire = outcome.questionnaire or self.questionnaire
         for effect in outcome.effects:
-            template = f"console/{_SNAKE.sub('_', type(effect).__name__).lower()}.txt.j2"
+            template = f"console/{fx.template_name(effect)}.txt.j2"
             self.write(
                 self.texts.render(
                     template,

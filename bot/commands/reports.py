@@ -3,6 +3,7 @@ picture, or each partnership's form (DOCX or PDF)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
@@ -183,11 +184,7 @@ def _write(summary: Summary, fmt: Format, target: Path) -> str:
             target.write_bytes(docx_zip(summary))
             return _s("wrote_forms", count=len(summary.partnerships), path=target)
         case Format.DOCX:
-            target.mkdir(parents=True, exist_ok=True)
-            forms = render_all_docx(summary)
-            for name, data in forms.items():
-                (target / name).write_bytes(data)
-            return _s("wrote_forms", count=len(forms), path=target)
+            return _write_forms(render_all_docx(summary), target)
         case Format.PDF:
             target.write_bytes(summary_pdf(summary))
         case Format.FORMS_PDF if target.suffix.lower() == ".pdf":
@@ -196,11 +193,15 @@ def _write(summary: Summary, fmt: Format, target: Path) -> str:
                 target.write_bytes(combined)
             return _s("wrote_forms", count=len(summary.partnerships), path=target)
         case Format.FORMS_PDF:
-            target.mkdir(parents=True, exist_ok=True)
-            pdfs = render_all_pdf(summary)
-            for name, data in pdfs.items():
-                (target / name).write_bytes(data)
-            return _s("wrote_forms", count=len(pdfs), path=target)
+            return _write_forms(render_all_pdf(summary), target)
         case Format.PNG:
             target.write_bytes(dashboard_png(summary))
     return _s("wrote", path=target)
+
+
+def _write_forms(forms: Mapping[str, bytes], folder: Path) -> str:
+    """One file per partnership into `folder`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in forms.items():
+        (folder / name).write_bytes(data)
+    return _s("wrote_forms", count=len(forms), path=folder)

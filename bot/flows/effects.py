@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -124,3 +125,13 @@ Effect = (
     | Rejected
     | BatchResult
 )
+
+
+_WORD_START = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+def template_name(effect: Effect | type[Effect]) -> str:
+    """The name every channel gives the template that shows an effect: AskConfirm ->
+    "ask_confirm" (templates/<channel>/ask_confirm.<ext>.j2)."""
+    kind = effect if isinstance(effect, type) else type(effect)
+    return _WORD_START.sub("_", kind.__name__).lower()

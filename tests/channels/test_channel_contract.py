@@ -4,7 +4,6 @@ renderer to the tables below and must pass the same tests."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from importlib import resources
@@ -242,7 +241,7 @@ def test_one_template_per_effect_with_the_same_name_in_every_channel(
 ) -> None:
     folder = Path(str(resources.files("templates"))) / channel
     for effect in get_args(fx.Effect):
-        name = re.sub(r"(?<!^)(?=[A-Z])", "_", effect.__name__).lower()
+        name = fx.template_name(effect)
         assert (folder / f"{name}.{suffix}.j2").is_file(), (channel, name)
 
 

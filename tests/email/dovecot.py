@@ -30,6 +30,7 @@ import aioimaplib
 import pytest
 
 from bot.config import EmailSettings, Security
+from tests.conftest import free_port
 
 HOST = "127.0.0.1"
 INSTALL = (
@@ -52,12 +53,6 @@ def dovecot_binary() -> str:
 def _version(binary: str) -> str:
     result = subprocess.run([binary, "--version"], capture_output=True, text=True, check=False)
     return result.stdout.strip().split(" ")[0]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

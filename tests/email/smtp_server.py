@@ -5,7 +5,6 @@ self-signed certificate made here) and wants a login."""
 
 from __future__ import annotations
 
-import socket
 import ssl
 import subprocess
 from dataclasses import dataclass, field
@@ -19,6 +18,8 @@ from typing import Any, Literal
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+from tests.conftest import free_port
 
 HOST = "127.0.0.1"
 Security = Literal["none", "starttls", "tls"]
@@ -89,13 +90,6 @@ def _with_cryptography(made: Certificate) -> None:
             serialization.NoEncryption(),
         )
     )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind((HOST, 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,9 @@ from collections.abc import Iterator
 import pytest
 
 from bot.channels.email.mailbox import Fetched, Mailbox, MailboxError, check_imap
+from tests.conftest import free_port
 from tests.email import dovecot as helper
-from tests.email.dovecot import BASIC_CAPABILITIES, Account, Dovecot, free_port, running_dovecot
+from tests.email.dovecot import BASIC_CAPABILITIES, Account, Dovecot, running_dovecot
 
 dovecot_server = helper.dovecot_server
 dovecot = helper.dovecot

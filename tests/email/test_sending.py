@@ -30,8 +30,8 @@ from bot.summary.schedule import queue_summary
 from bot.texts import texts
 from storage import Database, outbox, partnerships
 from storage.outbox import NewMessage, OutboxRow
-from tests.conftest import Clock, Seeded, seed
-from tests.email.smtp_server import Certificate, MailServer, Security, free_port, self_signed
+from tests.conftest import Clock, Seeded, free_port, seed
+from tests.email.smtp_server import Certificate, MailServer, Security, self_signed
 from tests.legacy_payloads import message_payload
 from tests.scheduling.test_round import at
 

@@ -3,20 +3,13 @@
 from __future__ import annotations
 
 import hashlib
-import socket
 
 import aiohttp
 
 from bot.config import Settings
-from tests.conftest import Seeded
+from tests.conftest import Seeded, free_port
 from tests.fake_bot_api import FakeBotApi
 from tests.plugins.telegram import Harness
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 async def test_webhook_mode(

@@ -38,7 +38,6 @@ from storage.records import Contact
 log = logging.getLogger(__name__)
 
 _TOKENS = re.compile(r"\+([a-z2-7]{12})@|\[ref ([a-z2-7]{12})\]", re.IGNORECASE)
-_SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
 _PROMPTS = (fx.ShowReview, fx.AskConfirm, fx.Submitted)
 """Effects after which the reply does not go on to the next section."""
 MAX_BACKOFF = 300.0
@@ -54,7 +53,7 @@ def question_refs(questionnaire: Questionnaire) -> tuple[QuestionRef, ...]:
 
 def template_of(effect: fx.Effect) -> str:
     """email/<effect in snake case>.txt.j2, the same file names as the other channels."""
-    return f"email/{_SNAKE.sub('_', type(effect).__name__).lower()}.txt.j2"
+    return f"email/{fx.template_name(effect)}.txt.j2"
 
 
 def signed(message: Inbound, secret: str) -> bool:

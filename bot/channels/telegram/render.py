@@ -1,7 +1,7 @@
 """Effects -> Telegram messages (HTML text + inline keyboards), through the templates.
 
 Each effect is shown through `templates/telegram/<effect in snake_case>.html.j2`
-(`template_of`), as in every channel; templates named with a leading underscore are pieces
+(`effects.template_name`), as in every channel; templates named with a leading underscore are pieces
 of those. Rendering is pure: it returns a `Plan` that the handlers carry out, so it can be
 tested without a Bot API. The message "in play" is the question message the user acted on;
 it is edited into a transcript (or into the note offer) and new questions are sent after it.
@@ -38,7 +38,6 @@ MIN_ROOM = 100
 when the questionnaire's own texts are long, so that the message still fits."""
 JUMPS_PER_ROW = 6
 _TAG = re.compile(r"<[^>]+>")
-_SNAKE = re.compile(r"(?<!^)(?=[A-Z])")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,12 +69,6 @@ def html(template: str, room: int = ROOM, **context: Any) -> str:
             raise ValueError(f"telegram/{template} rendered {visible_length(text)} characters")
         # up to two texts share the cut; truncate() may keep a few more than `room`
         room = max(MIN_ROOM, room - over // 2 - 10)
-
-
-def template_of(effect: fx.Effect | type[fx.Effect]) -> str:
-    """The template that shows an effect, as `html` names it: AskConfirm -> "ask_confirm"."""
-    kind = effect if isinstance(effect, type) else type(effect)
-    return _SNAKE.sub("_", kind.__name__).lower()
 
 
 def visible_length(text: str) -> int:
@@ -140,14 +133,14 @@ def plan(
                 moved_on = True
                 result.sends.append(confirm(questionnaire, unanswered))
             case fx.Submitted(unanswered):
-                result.sends.append(Message(html(template_of(effect), unanswered=unanswered)))
+                result.sends.append(Message(html(fx.template_name(effect), unanswered=unanswered)))
             case fx.Paused():
-                result.sends.append(Message(html(template_of(effect), effect=effect)))
+                result.sends.append(Message(html(fx.template_name(effect), effect=effect)))
             case fx.ShowStatus(done, total, submitted):
                 result.sends.append(
                     Message(
                         html(
-                            template_of(effect),
+                            fx.template_name(effect),
                             contact=contact,
                             round=round_,
                             answered=done,
@@ -157,10 +150,10 @@ def plan(
                     )
                 )
             case fx.Rejected():
-                result.sends.append(Message(html(template_of(effect), effect=effect)))
+                result.sends.append(Message(html(fx.template_name(effect), effect=effect)))
             case fx.BatchResult() if questionnaire is not None:
                 text = html(
-                    template_of(effect),
+                    fx.template_name(effect),
                     effect=effect,
                     q=questionnaire,
                     total=len(questionnaire.items),
@@ -191,7 +184,7 @@ def question(questionnaire: Questionnaire, position: int, answer: Answer | None)
     ctx = _item_context(questionnaire, position)
     item: Item = ctx["item"]
     text = html(
-        template_of(fx.Ask),
+        fx.template_name(fx.Ask),
         show_heading=questionnaire.starts_section(position),
         answer=answer,
         **ctx,
@@ -233,7 +226,7 @@ def recorded(questionnaire: Questionnaire, effect: fx.Recorded, edit: bool = Fal
     position = questionnaire.position(effect.question_id)
     assert position is not None
     text = html(
-        template_of(effect),
+        fx.template_name(effect),
         effect=effect,
         edit=edit,
         answer=effect.answer,
@@ -252,7 +245,7 @@ def offer_note(questionnaire: Questionnaire, qid: str, answer: Answer) -> Messag
         [button(texts().string("button.next"), ev.Next(qid))],
     ]
     return Message(
-        html(template_of(fx.OfferNote), answer=answer, **ctx),
+        html(fx.template_name(fx.OfferNote), answer=answer, **ctx),
         InlineKeyboardMarkup(rows),
         question_id=qid,
     )
@@ -276,7 +269,7 @@ def ask_where(questionnaire: Questionnaire, effect: fx.AskWhere) -> Message:
     if not item.kind.is_free_text:
         rows.append([button(string("just_a_note"), ev.Place(item.id, ev.Use.NOTE))])
     text = html(
-        template_of(effect),
+        fx.template_name(effect),
         text=effect.text,
         previous=None if previous is None else previous + 1,
         **_item_context(questionnaire, position),
@@ -298,7 +291,7 @@ def confirm_change(
         [button(string("keep_theirs", name=theirs), ev.Keep(item.id))],
     ]
     text = html(
-        template_of(effect),
+        fx.template_name(effect),
         answer=effect.current,
         label=label,
         colleague=theirs,
@@ -343,7 +336,7 @@ def review(questionnaire: Questionnaire, effect: fx.ShowReview) -> list[Message]
     messages.append(
         Message(
             html(
-                template_of(effect),
+                fx.template_name(effect),
                 section=None,
                 answered=total - len(effect.unanswered),
                 total=total,
@@ -365,7 +358,7 @@ def _review_page(
 ) -> Message:
     """A section's questions, or the part of them that fits in one message."""
     text = texts().render(
-        f"telegram/{template_of(effect)}.html.j2",
+        f"telegram/{fx.template_name(effect)}.html.j2",
         section=section,
         section_number=number,
         blocks=blocks,
@@ -394,7 +387,7 @@ def confirm(questionnaire: Questionnaire, unanswered: tuple[str, ...]) -> Messag
         ]
     )
     return Message(
-        html(template_of(fx.AskConfirm), unanswered=listed, total=len(questionnaire.items)),
+        html(fx.template_name(fx.AskConfirm), unanswered=listed, total=len(questionnaire.items)),
         keyboard,
     )
 
