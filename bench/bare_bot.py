@@ -2,10 +2,10 @@
 the audit bot, with one durable SQLite write per tap (aiosqlite, WAL, synchronous=NORMAL,
 as the audit bot's database).
 
-/start sends a greeting and the first question; tapping a choice answers the callback,
-writes the answer and edits the question into the offer of a note (the choices and Next);
-Next answers the callback, writes, edits the question into a line of transcript and sends
-the next question. Callback data and keyboards have the audit bot's shape.
+/start sends a greeting and the first question; tapping a choice (one tap per question, as
+the audit bot) answers the callback, writes the answer, edits the question into a line of
+transcript with a note button, and sends the next question. Callback data and keyboards
+have the audit bot's shape.
 
 Run: TELEGRAM_BOT_TOKEN=... TELEGRAM_API_URL=... BARE_DB=... [BARE_LIMITER=1]
 python -m bench.bare_bot
@@ -95,24 +95,17 @@ class Bare:
         await query.answer()
         _, op, qid, *rest = (query.data or "").split("|")
         n = POSITION[qid]
-        _, text, choices = QUESTIONS[n]
+        _, text, _ = QUESTIONS[n]
         chat_id, message_id = query.message.chat.id, query.message.message_id
         await self.write(query.from_user.id, qid, rest[0] if rest else op)
-        if op == "c":
-            body = f"{escape(text, quote=False)}\n\n<b>Answer:</b> {LABELS.get(rest[0], 'Noted')}"
-            await context.bot.edit_message_text(
-                body + "\nAdd a note by typing it, or tap Next.",
-                chat_id=chat_id,
-                message_id=message_id,
-                parse_mode=ParseMode.HTML,
-                reply_markup=keyboard(qid, choices, ("Next", "n")),
-            )
-            return
         await context.bot.edit_message_text(
             f"{n + 1}. {escape(text, quote=False)} — <b>answered</b>",
             chat_id=chat_id,
             message_id=message_id,
             parse_mode=ParseMode.HTML,
+            reply_markup=InlineKeyboardMarkup(
+                [[InlineKeyboardButton("✎ Note", callback_data=f"a1|t|{qid}")]]
+            ),
         )
         if n + 1 < len(QUESTIONS):
             body, markup = question(n + 1)

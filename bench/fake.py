@@ -196,8 +196,9 @@ def _actionable(user: FakeUser) -> BotMessage | None:
 
 @dataclass
 class Lead:
-    """A partnership lead in one private chat: taps the first choice of each question and
-    then Next, and waits for the bot's answer before tapping again (a closed loop)."""
+    """A partnership lead in one private chat: taps the first choice of each question (one
+    tap answers and moves on), and waits for the bot's answer before tapping again (a
+    closed loop)."""
 
     api: BenchApi
     user: FakeUser

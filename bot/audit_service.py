@@ -19,11 +19,15 @@ from bot.clock import Clock, system_clock
 from bot.flows import effects as fx
 from bot.flows import events as ev
 from bot.flows.audit import Context, FlowState, decide
+from bot.queries import record_replies
 from bot.questionnaire import Questionnaire
 from bot.questionnaire_store import stored_questionnaire
+from bot.signoff import attestation
+from bot.submission_notices import SubmissionNotices
 from bot.texts import texts
-from storage import Database, conversations, partnerships, responses, rounds, updates
-from storage.records import Answer, Contact, Round, Status
+from storage import Database, conversations, responses, signoffs, updates
+from storage.records import Answer, Contact, Round, SignOff, Status
+from storage.standing import standing
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +56,15 @@ def contact_lock(contact_id: int) -> asyncio.Lock:
 
 
 class AuditService:
-    def __init__(self, db: Database, clock: Clock = system_clock) -> None:
+    def __init__(
+        self,
+        db: Database,
+        clock: Clock = system_clock,
+        submission_notices: SubmissionNotices | None = None,
+    ) -> None:
         self.db = db
         self.clock = clock
+        self.submission_notices = submission_notices or SubmissionNotices()
 
     async def questionnaire(self, conn: aiosqlite.Connection, version: str) -> Questionnaire:
         """The questionnaire a round was opened with, as stored then (cached)."""
@@ -70,23 +80,24 @@ class AuditService:
         """Apply `event`; with `update_key`, an event already handled is ignored."""
         now = self.clock()
         async with self.db.transaction() as conn:
-            contact = await partnerships.contact_by_id(conn, contact_id)
-            if contact is None:
+            # the contact, round, response, answers and conversation state: one statement
+            found = await standing(conn, contact_id, channel)
+            if found is None:
                 raise LookupError(f"no contact {contact_id}")
+            contact = found.contact
             if update_key is not None and not await updates.mark_processed(
                 conn, channel, update_key, now
             ):
                 return Outcome(contact, (), duplicate=True)
-            current = await rounds.latest_round(conn)
+            current = found.round
             if current is None:
                 return Outcome(contact, (fx.Rejected(fx.Reason.NO_ROUND),))
-            response = await responses.response_for(
+            response = found.response or await responses.response_for(
                 conn, current.id, contact.partnership_id, current.questionnaire_version
             )
             questionnaire = await self.questionnaire(conn, response.questionnaire_version)
-            answers = await responses.answers(conn, response.id)
-            raw = await conversations.load_state(conn, contact.id, current.id, channel)
-            state = FlowState.from_json(raw, questionnaire)
+            answers = found.answers  # none yet when the response was only just made
+            state = FlowState.from_json(found.state, questionnaire)
             ctx = Context(
                 questionnaire=questionnaire,
                 answers=answers,
@@ -95,17 +106,44 @@ class AuditService:
                 contact_id=contact.id,
                 now=now,
                 vocabulary=texts().vocabulary,
+                signer_name=contact.name,
+                signer_role=found.role,
             )
             decision = decide(ctx, state, event)
             if decision.changes:
                 await responses.apply_changes(
                     conn, response, decision.changes, contact.id, channel, now
                 )
+                await record_replies(
+                    conn,
+                    response,
+                    questionnaire,
+                    answers,
+                    decision.changes,
+                    contact,
+                    channel,
+                    now,
+                    self.submission_notices.timezone,
+                    self.submission_notices.wake,
+                )
                 answers = responses.merged(
                     answers, decision.changes, contact.id, contact.name, channel, now
                 )
             if decision.submit:
                 await responses.mark_submitted(conn, response.id, contact.id, now)
+                if decision.signer is not None:
+                    signoff = SignOff(
+                        decision.signer.name,
+                        decision.signer.role,
+                        attestation(questionnaire),
+                        now,
+                        channel,
+                        contact.id,
+                    )
+                    await signoffs.record(conn, response.id, contact.id, signoff)
+                await self.submission_notices.queue(
+                    conn, contact, current, questionnaire, answers, channel, now
+                )
             if decision.state != state:
                 await conversations.save_state(
                     conn, contact.id, current.id, channel, decision.state.to_json(), now

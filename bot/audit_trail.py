@@ -9,7 +9,6 @@ what they did; admin commands in a chat channel call `record` with the admin's a
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import getpass
 import logging
@@ -18,13 +17,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from bot.clock import Clock, system_clock
-from bot.config import ConfigError, Settings, load_settings
-from storage import Database, audit_log, open_database, partnerships
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from storage import Database
+
+# The settings and the database are imported where they are used: installing the trail on
+# the command line must not slow `auditbot --help`.
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +62,8 @@ async def record(
     clock: Clock = system_clock,
 ) -> None:
     """Add one entry to the audit log, in its own transaction."""
+    from storage import audit_log
+
     async with db.transaction() as conn:
         await audit_log.append(conn, at or clock(), actor, action, detail, outcome, contact_id)
 
@@ -121,6 +127,10 @@ def _write(invocation: _Invocation) -> None:
     already been reported by the command itself)."""
     if invocation.path is None:
         return
+    import asyncio
+
+    from bot.config import ConfigError, load_settings
+
     try:
         settings = load_settings()
     except ConfigError:
@@ -134,6 +144,8 @@ def _write(invocation: _Invocation) -> None:
 
 
 async def _append(settings: Settings, invocation: _Invocation) -> None:
+    from storage import audit_log, open_database, partnerships
+
     assert invocation.path is not None
     db = await open_database(settings.db, allow_shared=settings.db_allow_shared)
     try:

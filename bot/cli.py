@@ -1,23 +1,22 @@
-"""The `auditbot` command line."""
+"""The `auditbot` command line.
+
+A command loads only what it uses: the modules here and in `bot.commands` import the
+settings, the database, the channels' client libraries and the report renderers inside the
+commands that need them, so `auditbot --help` costs little more than importing typer. The
+help is click's plain text (`rich_markup_mode=None`): rich's panels would double it."""
 
 from __future__ import annotations
 
 import sys
-import tempfile
 from datetime import date, timedelta
-from importlib import resources
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from bot import round_setup
-from bot.audit_service import AuditService
 from bot.channels import registry
-from bot.channels.console import ConsoleChat
 from bot.clock import system_clock
-from bot.commands import history, invite, outbox, reports, serve, stewardship
+from bot.commands import actions, history, invite, outbox, queries, reports, serve, stewardship
 from bot.commands.common import (
     UserError,
     database,
@@ -28,22 +27,28 @@ from bot.commands.common import (
     settings,
     with_db,
 )
-from bot.config import Settings
-from bot.directory import DirectoryError, import_directory
-from bot.questionnaire import Questionnaire, QuestionnaireError, load_questionnaire
-from bot.summary.render_csv import render_csv
-from bot.texts import texts
-from storage import Database, open_database, partnerships
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.questionnaire import Questionnaire
+    from storage import Database
 
 app = typer.Typer(
     help="Partnership Audit Bot: run the LA's audit of information held by partnerships.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,
 )
-questionnaire_app = typer.Typer(help="Check or show the audit questionnaire.", no_args_is_help=True)
-partnerships_app = typer.Typer(help="Set up partnerships and their contacts.", no_args_is_help=True)
-round_app = typer.Typer(help="Open and close audit rounds.", no_args_is_help=True)
+questionnaire_app = typer.Typer(
+    help="Check or show the audit questionnaire.", no_args_is_help=True, rich_markup_mode=None
+)
+partnerships_app = typer.Typer(
+    help="Set up partnerships and their contacts.", no_args_is_help=True, rich_markup_mode=None
+)
+round_app = typer.Typer(
+    help="Open and close audit rounds.", no_args_is_help=True, rich_markup_mode=None
+)
 app.add_typer(questionnaire_app, name="questionnaire")
 app.add_typer(partnerships_app, name="partnerships")
 app.add_typer(round_app, name="round")
@@ -58,6 +63,8 @@ QuestionnaireOption = Annotated[
 
 
 def _questionnaire(config: Settings, path: Path | None = None) -> tuple[Questionnaire, str]:
+    from bot.questionnaire import QuestionnaireError, load_questionnaire
+
     try:
         return load_questionnaire(path or config.questionnaire)
     except QuestionnaireError as exc:
@@ -90,6 +97,8 @@ def health() -> None:
 @questionnaire_app.command("check")
 def questionnaire_check(file: Path) -> None:
     """Validate an edited questionnaire file."""
+    from bot.questionnaire import QuestionnaireError, load_questionnaire
+
     try:
         q, _ = load_questionnaire(file)
     except QuestionnaireError as exc:
@@ -108,6 +117,8 @@ def questionnaire_show(file: Annotated[Path | None, typer.Argument()] = None) ->
     """Print the questionnaire (the bundled audit unless FILE is given)."""
 
     async def main() -> None:
+        from bot.texts import texts
+
         q, _ = _questionnaire(settings(), file)
         out.print(texts().render("cli/questionnaire.txt.j2", q=q), markup=False)
 
@@ -120,6 +131,8 @@ def partnerships_import(file: Path) -> None:
     telegram_username). Re-importing the same file changes nothing."""
 
     async def main(config: Settings, db: Database) -> None:
+        from bot.directory import DirectoryError, import_directory
+
         try:
             result = await import_directory(db, file, system_clock())
         except DirectoryError as exc:
@@ -139,6 +152,11 @@ def partnerships_list() -> None:
     """List partnerships and their contacts."""
 
     async def main(config: Settings, db: Database) -> None:
+        from rich.table import Table
+
+        from bot.texts import texts
+        from storage import partnerships
+
         async with db.read() as conn:
             contacts = await partnerships.list_contacts(conn)
         if not contacts:
@@ -159,6 +177,8 @@ def partnerships_list() -> None:
 
 
 def _parse_deadline(value: str) -> date:
+    from bot.texts import texts
+
     try:
         return date.fromisoformat(value)
     except ValueError:
@@ -174,6 +194,8 @@ def round_open(
     due = _parse_deadline(deadline)
 
     async def main(config: Settings, db: Database) -> None:
+        from bot import round_setup
+
         q, source = _questionnaire(config, questionnaire)
         try:
             opened = await round_setup.open_round(
@@ -182,17 +204,29 @@ def round_open(
         except round_setup.RoundSetupError as exc:
             raise UserError(str(exc)) from None
         say("round_opened", deadline=due, partnerships=opened.partnerships, version=q.version)
+        from bot.working_hours import WorkingHours
+
+        today = system_clock().astimezone(config.zone).date()
+        advice = round_setup.deadline_advice(due, today, WorkingHours.from_settings(config))
+        if advice is not None:
+            say("deadline_not_working_day", deadline=advice.deadline, earlier=advice.earlier)
 
     run(lambda: with_db(main))
 
 
 @round_app.command("close")
-def round_close() -> None:
+def round_close(
+    force: Annotated[
+        bool, typer.Option("--force", help="Close it even with queries still unanswered.")
+    ] = False,
+) -> None:
     """Close the open round: no more answers or changes."""
 
     async def main(config: Settings, db: Database) -> None:
+        from bot import round_setup
+
         try:
-            closed = await round_setup.close_round(db, system_clock())
+            closed = await round_setup.close_round(db, system_clock(), force=force)
         except round_setup.RoundSetupError as exc:
             raise UserError(str(exc)) from None
         say("round_closed", deadline=closed.deadline)
@@ -205,6 +239,10 @@ def status() -> None:
     """Progress of every partnership in the current round."""
 
     async def main(config: Settings, db: Database) -> None:
+        from rich.table import Table
+
+        from bot.texts import texts
+
         summary = await reports.summary_or_explain(config, db)
         t = texts()
         say("status_heading", deadline=summary.round.deadline, closed=not summary.round.is_open)
@@ -249,9 +287,13 @@ def export(
 ) -> None:
     """Export every answer of the current round: one row per partnership and question."""
     if format != "csv":
+        from bot.texts import texts
+
         exit_with(texts().string("cli.bad_format", format=format))
 
     async def main(config: Settings, db: Database) -> None:
+        from bot.summary.render_csv import render_csv
+
         summary = await reports.summary_or_explain(config, db)
         if out_file is None:
             sys.stdout.write(render_csv(summary))
@@ -264,10 +306,18 @@ def export(
 @app.command()
 def chat(email: Annotated[str, typer.Option("--as", help="The contact's email address.")]) -> None:
     """Answer the audit in this terminal as the contact with EMAIL (works with piped input)."""
-    run(lambda: with_db(lambda config, db: _chat(db, email)))
+    run(lambda: with_db(lambda config, db: _chat(db, email, config=config)))
 
 
-async def _chat(db: Database, email: str, throwaway: bool = False) -> None:
+async def _chat(
+    db: Database, email: str, throwaway: bool = False, config: Settings | None = None
+) -> None:
+    from bot.audit_service import AuditService
+    from bot.channels.console import ConsoleChat
+    from bot.submission_notices import SubmissionNotices
+    from bot.texts import texts
+    from storage import partnerships
+
     async with db.read() as conn:
         contact = await partnerships.contact_by_email(conn, email.strip())
     if contact is None:
@@ -282,11 +332,14 @@ async def _chat(db: Database, email: str, throwaway: bool = False) -> None:
             raise EOFError
         return line.rstrip("\n")
 
+    # a submission here is told to the partnership through the channels set up here
+    notices = SubmissionNotices.from_settings(config) if config is not None else None
     await ConsoleChat(
-        AuditService(db),
+        AuditService(db, submission_notices=notices),
         contact.id,
         read,
         lambda text: out.print(text, markup=False),
+        config or settings(),
         throwaway=throwaway,
     ).run()
 
@@ -296,6 +349,13 @@ def demo() -> None:
     """Try the bot: a throwaway database with demo partnerships and an open round, then chat."""
 
     async def main() -> None:
+        import tempfile
+        from importlib import resources
+
+        from bot import round_setup
+        from bot.directory import import_directory
+        from storage import open_database, partnerships
+
         config = settings()
         with tempfile.TemporaryDirectory(prefix="auditbot-demo-") as folder:
             db = await open_database(Path(folder) / "demo.db")
@@ -316,7 +376,7 @@ def demo() -> None:
     run(main)
 
 
-for module in (serve, reports, history, outbox, invite, stewardship):
+for module in (serve, reports, history, outbox, invite, stewardship, actions, queries):
     module.register(app)
 for channel in registry.available():
     channel.register_commands(app)

@@ -197,6 +197,11 @@ class Settings(BaseSettings):
     default_channel: Literal["telegram", "email"] = Field("telegram", alias="DEFAULT_CHANNEL")
     operator: str | None = Field(None, alias="AUDITBOT_OPERATOR")
     """Who runs the commands here, for the audit log (default: the system user)."""
+    la_contact_name: str | None = Field(None, alias="AUDITBOT_LA_CONTACT_NAME", max_length=80)
+    """Whom at the LA people may ask about the audit (welcome, /help, invitations)."""
+    la_contact_email: str | None = Field(None, alias="AUDITBOT_LA_CONTACT_EMAIL", max_length=120)
+    privacy_note: str | None = Field(None, alias="AUDITBOT_PRIVACY_NOTE", max_length=400)
+    """Why the LA runs the audit and who sees the answers; the built-in text when unset."""
     retention_closed_rounds_days: int = Field(
         730, alias="RETENTION_CLOSED_ROUNDS_DAYS", ge=1, le=3650
     )
@@ -241,6 +246,21 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone '{value}'") from None
+        return value
+
+    @field_validator("la_contact_name", "la_contact_email", "privacy_note", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        """An empty setting means the default; text is kept on one line."""
+        if isinstance(value, str):
+            return " ".join(value.split()) or None
+        return value
+
+    @field_validator("la_contact_email")
+    @classmethod
+    def _contact_address(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", value):
+            raise ValueError(f"'{value}' is not an email address")
         return value
 
     @field_validator("la_chat_ids", "admin_telegram_ids", "reminder_days_before", mode="before")

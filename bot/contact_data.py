@@ -21,7 +21,7 @@ from bot.dry_run import transaction
 from bot.questionnaire import Questionnaire
 from bot.questionnaire_store import stored_questionnaire
 from bot.texts import texts
-from storage import Database, audit_log, inbox, maintenance
+from storage import Database, audit_log, inbox, maintenance, signoffs
 from storage import contact_data as store
 from storage.db import Connection
 from storage.records import Contact
@@ -93,6 +93,7 @@ async def export(
             "answers": [_answer(row, contact.id, questionnaires) for row in answers],
             "history": [_question(dict(row), questionnaires) for row in history],
             "submitted": await store.submissions(conn, contact.id),
+            "signed_off": await store.signoffs(conn, contact.id),
             "conversations": [
                 {**row, "state": _json(row["state"])}
                 for row in await store.conversations(conn, contact.id)
@@ -273,4 +274,5 @@ async def _erase(conn: Connection, contact: Contact, now: datetime) -> Erasure:
         waiting_updates=len(updates),
     )
     await store.anonymise_contact(conn, contact.id, former_contact(), now)
+    await signoffs.anonymise(conn, contact.id, former_contact())
     return erasure

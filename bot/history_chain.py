@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+import aiosqlite
+
 from storage import Database, audit_log, integrity
 from storage.chain import GENESIS, link_hash
 from storage.integrity import APPEND_ONLY_TRIGGERS, Chain
@@ -103,6 +105,14 @@ async def verify(db: Database) -> Verification:
         orphan_entries=orphans,
         log_entries=len(log),
         log_broken=check_log(log),
+    )
+
+
+async def round_intact(conn: aiosqlite.Connection, round_id: int) -> bool:
+    """Whether every answer history of one round is as the bot wrote it: the summary's
+    check, which reads only that round's rows (`verify` checks the whole file)."""
+    return all(
+        check_chain(chain) is None for chain in await integrity.history_chains(conn, round_id)
     )
 
 

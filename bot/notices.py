@@ -19,6 +19,9 @@ class Intent(StrEnum):
     """Start or carry on with the audit (the flow's Start)."""
     SNOOZE = "snooze"
     """Hold the reminders: args `round_id` and `choice` (a reminders.SnoozeChoice)."""
+    ANSWER_QUERY = "answer_query"
+    """Open one question the LA asked about, to answer it again or add a note: args
+    `question_id` (and `number`, the question's number as the channels show it)."""
 
 
 @dataclass(frozen=True, slots=True)

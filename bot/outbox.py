@@ -16,13 +16,14 @@ import base64
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, Protocol
 
 from bot.clock import Clock, system_clock
 from bot.config import Recipient
+from bot.notice_forms import attach_form
 from storage import Database, outbox, partnerships
 from storage.outbox import NewMessage, OutboxRow
 
@@ -242,7 +243,8 @@ class OutboxWorker:
                 part_sent=partial(self._part_sent, row.id),
             )
             try:
-                await self.deliverers[row.channel].deliver(message)
+                payload = await attach_form(self.db, row.payload, self.clock())
+                await self.deliverers[row.channel].deliver(replace(message, payload=payload))
             except RecipientBlocked as exc:
                 await self._blocked(row, str(exc) or "recipient blocked the bot")
                 result.blocked += 1

@@ -12,7 +12,15 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 DEFAULT_QUESTIONNAIRE = "audit-2018.yaml"
 
@@ -109,16 +117,77 @@ class Section(_Frozen):
     items: tuple[Item, ...] = Field(min_length=1)
 
 
+class Severity(StrEnum):
+    """How urgent an action is for the LA; labels are in strings.yaml."""
+
+    RED = "red"
+    AMBER = "amber"
+
+
+NOTHING = "nothing"
+"""An `answers` value of an action rule for free-text items: "nothing to add"."""
+
+
+class ActionRule(_Frozen):
+    """Answers that need follow-up by the LA, with how urgent and what to do.
+
+    A rule covers `questions` and the questions of `sections` (every question if neither);
+    it matches an answer given in `answers` (a choice; for free text, "answered" or
+    "nothing") and a note or written answer containing one of `note_contains`; a rule with
+    both needs both.
+    """
+
+    id: str = Field(pattern=_ID_PATTERN, max_length=MAX_ITEM_ID)
+    questions: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()
+    answers: tuple[str, ...] = ()
+    note_contains: tuple[str, ...] = ()
+    severity: Severity
+    action: str = Field(min_length=1)
+
+    @field_validator("answers", mode="before")
+    @classmethod
+    def _answers_as_text(cls, value: Any) -> Any:
+        # YAML reads an unquoted yes/no/true as a boolean: map it back to the choice meant.
+        if not isinstance(value, list | tuple):
+            return value
+        named = {True: "yes", False: "no"}
+        return [named[v] if isinstance(v, bool) else v for v in value]
+
+    @field_validator("note_contains")
+    @classmethod
+    def _words(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if any(not word.strip() for word in value):
+            raise ValueError("a word to look for must not be empty")
+        return value
+
+    @model_validator(mode="after")
+    def _something_to_match(self) -> ActionRule:
+        if not self.answers and not self.note_contains:
+            raise ValueError("a rule needs 'answers', 'note_contains' or both")
+        return self
+
+
 class Questionnaire(_Frozen):
     title: str = Field(min_length=1)
     organisation: str | None = None
     edition: str | None = None
     sections: tuple[Section, ...] = Field(min_length=1)
+    actions: tuple[ActionRule, ...] = ()
+    """Answers the LA follows up (the summary's Actions list)."""
+    attestation: str | None = Field(default=None, min_length=1, max_length=1000)
+    """What the person signing off a submission confirms; None: the wording in
+    templates/strings.yaml (`signoff.attestation`)."""
 
     @cached_property
     def version(self) -> str:
         """Content hash: formatting and comments in the file do not change it."""
-        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True, ensure_ascii=False)
+        data = self.model_dump(mode="json")
+        if not data["actions"]:
+            del data["actions"]  # a file without rules keeps the version it always had
+        if data["attestation"] is None:
+            del data["attestation"]  # likewise a file without its own attestation
+        canonical = json.dumps(data, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
     @cached_property
@@ -215,10 +284,61 @@ def parse_questionnaire(source: str, filename: str = "<questionnaire>") -> Quest
                     f"(first on line {seen[ident]})."
                 )
             seen[ident] = line_of(loc)
+    problem = _action_rule_problem(questionnaire)
+    if problem is not None:
+        loc, message = problem
+        raise QuestionnaireError(f"{filename}, line {line_of(loc)}: {message}.")
     return questionnaire
 
 
+def _action_rule_problem(questionnaire: Questionnaire) -> tuple[tuple[Any, ...], str] | None:
+    """The first action rule that names what is not there, as (where, what is wrong)."""
+    sections = {section.id: section for section in questionnaire.sections}
+    rule_ids: set[str] = set()
+    for r, rule in enumerate(questionnaire.actions):
+        at = ("actions", r)
+        if rule.id in rule_ids:
+            return (*at, "id"), f"actions: rule id '{rule.id}' is used twice"
+        rule_ids.add(rule.id)
+        for n, ident in enumerate(rule.questions):
+            if questionnaire.position(ident) is None:
+                return (*at, "questions", n), f"actions.{r}: there is no question '{ident}'"
+        for n, ident in enumerate(rule.sections):
+            if ident not in sections:
+                return (*at, "sections", n), f"actions.{r}: there is no section '{ident}'"
+        covered = rule_items(questionnaire, rule)
+        for n, wanted in enumerate(rule.answers):
+            if not any(wanted in answers_of(item.kind) for item in covered):
+                allowed = sorted({a for item in covered for a in answers_of(item.kind)})
+                # YAML reads an unquoted true as a boolean, which stands for "yes"
+                quote = '; put "true" in quotes' if wanted == "yes" and "true" in allowed else ""
+                return (*at, "answers", n), (
+                    f"actions.{r}: '{wanted}' is not an answer to the questions this rule"
+                    f" covers (use one of: {', '.join(allowed)}{quote})"
+                )
+    return None
+
+
+def answers_of(kind: Kind) -> tuple[str, ...]:
+    """What an action rule's `answers` may name for a question of this kind."""
+    return kind.choices or (ANSWERED, NOTHING)
+
+
+def rule_items(questionnaire: Questionnaire, rule: ActionRule) -> tuple[Item, ...]:
+    """The questions a rule covers, in questionnaire order."""
+    if not rule.questions and not rule.sections:
+        return questionnaire.items
+    return tuple(
+        item
+        for section, item in questionnaire.walk()
+        if item.id in rule.questions or section.id in rule.sections
+    )
+
+
 def _describe(error: Any) -> str:
+    if error["type"] == "enum" and error["loc"][-1] == "severity":
+        allowed = ", ".join(severity.value for severity in Severity)
+        return f"unknown severity '{error['input']}' (use one of: {allowed})"
     if error["type"] == "enum":
         allowed = ", ".join(kind.value for kind in Kind)
         return f"unknown kind '{error['input']}' (use one of: {allowed})"

@@ -16,7 +16,6 @@ instead of a burst of stale ones. Reminders wait for working hours on weekdays
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -28,6 +27,7 @@ from bot.config import Recipient, Settings
 from bot.notices import Action, Intent, Notice
 from bot.questionnaire_store import stored_questionnaire
 from bot.texts import texts
+from bot.time_to_answer import minutes_to_answer
 from bot.working_hours import WorkingHours
 from storage import Database, outbox, partnerships, rounds
 from storage import reminders as store
@@ -38,9 +38,6 @@ from storage.reminders import REMINDER_KIND, ReminderRecord, ResponseState
 log = logging.getLogger(__name__)
 
 FLAG_KIND = "flag"
-
-MINUTES_PER_QUESTION = 0.5
-"""For telling people how long the audit takes; most questions are a tick."""
 
 
 class SnoozeChoice(StrEnum):
@@ -125,7 +122,7 @@ class Reminder:
 
     @property
     def minutes(self) -> int:
-        return max(1, math.ceil(self.remaining * MINUTES_PER_QUESTION))
+        return minutes_to_answer(self.remaining)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,21 +166,50 @@ def deadline_slots(round_: Round, today: date, policy: Policy) -> list[Slot]:
     return slots
 
 
+def last_reminder_time(deadline: date, policy: Policy) -> datetime:
+    """The last moment a reminder can still come before the deadline has passed: the
+    morning of the deadline, or of the last working day before it (reminders go out on
+    working days only, so a Sunday deadline's last chance is Friday morning)."""
+    hours = policy.hours
+    return hours.morning(hours.last_working_day(deadline))
+
+
+@dataclass(frozen=True, slots=True)
+class SnoozePlan:
+    """When a snoozed contact hears from us again, and how that compares to what they asked."""
+
+    until: datetime
+    asked: date
+    """The day they asked for ("tomorrow", "next week"), working day or not."""
+    capped: bool
+    """The deadline comes first: `until` is the last reminder before it, earlier than asked."""
+
+
+def plan_snooze(
+    choice: SnoozeChoice, now: datetime, deadline: date, policy: Policy
+) -> SnoozePlan | None:
+    """When a snoozed contact hears from us again: in working hours on a working day, and
+    never after `last_reminder_time`.
+
+    None if there is nothing left to snooze (that last reminder time has come).
+    """
+    hours = policy.hours
+    latest = last_reminder_time(deadline, policy)
+    if latest <= now:
+        return None
+    asked = hours.local(now).date() + timedelta(days=1 if choice is SnoozeChoice.TOMORROW else 7)
+    wanted = hours.next_working_time(hours.morning(asked))
+    if wanted <= latest:
+        return SnoozePlan(wanted, asked, capped=False)
+    return SnoozePlan(latest, asked, capped=True)
+
+
 def snooze_until(
     choice: SnoozeChoice, now: datetime, deadline: date, policy: Policy
 ) -> datetime | None:
-    """When a snoozed contact hears from us again: never after the deadline's morning.
-
-    None if there is nothing left to snooze (the deadline morning has come).
-    """
-    hours = policy.hours
-    today = hours.local(now).date()
-    days = 1 if choice is SnoozeChoice.TOMORROW else 7
-    wanted = hours.next_working_time(hours.morning(today + timedelta(days=days)))
-    latest = hours.morning(deadline)
-    if latest <= now:
-        return None
-    return min(wanted, latest)
+    """`plan_snooze`'s moment, or None."""
+    plan = plan_snooze(choice, now, deadline, policy)
+    return plan.until if plan is not None else None
 
 
 def decide(
@@ -236,7 +262,7 @@ def decide(
                     days_left=(round_.deadline - today).days,
                     answered=state.answered,
                     total=total_questions,
-                    snoozable=now < policy.hours.morning(round_.deadline),
+                    snoozable=now < last_reminder_time(round_.deadline, policy),
                 )
             )
         if not due_now:
@@ -244,6 +270,9 @@ def decide(
         since = state.last_activity_at or round_.opened_at
         unanswered = len({r.slot for r in sent if r.created_at > since and r.status != "failed"})
         if unanswered >= policy.max_without_progress:
+            # a reminder someone asked for ("remind me next week") is a promise: it still
+            # goes, while the LA is told that the partnership is not progressing
+            reminders.extend(r for r in due_now if r.slot.kind is SlotKind.SNOOZE)
             if state.partnership_id not in already_flagged:
                 flags.append(
                     FlagDecision(
@@ -445,18 +474,23 @@ async def snooze(
     now: datetime,
 ) -> str:
     """Hold a contact's reminders (a "Remind me tomorrow / next week" action); returns the
-    reply to show. Never past the deadline's morning; a new snooze replaces the earlier one.
+    reply to show, which names the day the reminder will come (`plan_snooze`): a working
+    day, never past the deadline; a new snooze replaces the earlier one.
     """
     async with db.read() as conn:
         found = await rounds.round_by_id(conn, round_id)
+    if found is None or not found.is_open:
+        return texts().string("reminders.round_closed")
     policy = Policy.from_settings(settings)
-    until = (
-        snooze_until(choice, now, found.deadline, policy)
-        if found is not None and found.is_open
-        else None
-    )
-    if until is None:
-        return texts().string("reminders.cannot_snooze")
+    plan = plan_snooze(choice, now, found.deadline, policy)
+    today = policy.hours.local(now).date()
+    if plan is None:
+        return texts().string(
+            "reminders.cannot_snooze", deadline=found.deadline, passed=found.deadline <= today
+        )
     async with db.transaction() as conn:
-        await store.set_snooze(conn, contact_id, round_id, until, now)
-    return texts().string("reminders.snoozed", until=policy.hours.local(until))
+        await store.set_snooze(conn, contact_id, round_id, plan.until, now)
+    until = policy.hours.local(plan.until).date()
+    if plan.capped:
+        return texts().string("reminders.snoozed_to_deadline", deadline=found.deadline, until=until)
+    return texts().string("reminders.snoozed", until=until, moved=until != plan.asked)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from bot.questionnaire import Questionnaire
-from storage import Database, partnerships, rounds
+from bot.texts import texts
+from bot.working_hours import WorkingHours
+from storage import Database, partnerships, queries, rounds
 from storage.records import Round
 
 
@@ -18,6 +20,23 @@ class RoundSetupError(ValueError):
 class OpenedRound:
     round: Round
     partnerships: int
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineAdvice:
+    """A deadline on a day the bot does not speak: no reminder goes out on it."""
+
+    deadline: date
+    earlier: date | None
+    """The last working day before it, if that is still to come (a deadline to suggest)."""
+
+
+def deadline_advice(deadline: date, today: date, hours: WorkingHours) -> DeadlineAdvice | None:
+    """Advice when `deadline` is not a working day (a weekend), else None."""
+    if hours.is_working_day(deadline):
+        return None
+    earlier = hours.last_working_day(deadline - timedelta(days=1))
+    return DeadlineAdvice(deadline, earlier if earlier > today else None)
 
 
 async def open_round(
@@ -40,11 +59,16 @@ async def open_round(
     return OpenedRound(opened, count)
 
 
-async def close_round(db: Database, now: datetime) -> Round:
+async def close_round(db: Database, now: datetime, force: bool = False) -> Round:
+    """Close the open round; refused while the LA's queries to partnerships wait for a
+    reply, unless `force`."""
     async with db.transaction() as conn:
         current = await rounds.open_round_now(conn)
         if current is None:
             raise RoundSetupError("There is no open round to close.")
+        waiting = await queries.count_open(conn, current.id)
+        if waiting and not force:
+            raise RoundSetupError(texts().string("queries.close_refused", open=waiting))
         await rounds.close_round(conn, current.id, now)
         closed = await rounds.round_by_id(conn, current.id)
     assert closed is not None

@@ -41,6 +41,8 @@ class Texts:
         self.env.globals["progress_bar"] = progress_bar
         self.env.filters["answer_label"] = self.answer_label
         self.env.filters["as_date"] = as_date
+        for env in (self.env, self._plain):
+            env.filters["count"] = count
 
     def render(self, name: str, **context: Any) -> str:
         return self.env.get_template(name).render(**context).strip()
@@ -96,8 +98,15 @@ def as_date(value: date | str) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
+def count(number: int, singular: str, plural: str | None = None) -> str:
+    """`{{ n | count("question") }}`: "1 question", "2 questions" (never "question(s)")."""
+    word = singular if number == 1 else plural or f"{singular}s"
+    return f"{number} {word}"
+
+
 def progress_bar(done: int, total: int) -> str:
-    filled = round(BAR_WIDTH * done / total) if total else 0
+    """Full only when everything is done: 43 of 44 is not a full bar."""
+    filled = BAR_WIDTH * done // total if total else 0
     return "▰" * filled + "▱" * (BAR_WIDTH - filled)
 
 

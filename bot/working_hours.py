@@ -40,9 +40,18 @@ class WorkingHours:
         """The start of working hours on `day`, in the configured zone."""
         return datetime.combine(day, self.start, tzinfo=self.zone)
 
+    def is_working_day(self, day: date) -> bool:
+        return day.weekday() < WORKING_DAYS
+
+    def last_working_day(self, day: date) -> date:
+        """`day` if it is a working day, else the last working day before it."""
+        while not self.is_working_day(day):
+            day -= timedelta(days=1)
+        return day
+
     def is_working_time(self, moment: datetime) -> bool:
         local = self.local(moment)
-        return local.weekday() < WORKING_DAYS and self.start <= local.time() < self.end
+        return self.is_working_day(local.date()) and self.start <= local.time() < self.end
 
     def next_working_time(self, moment: datetime) -> datetime:
         """`moment` if it is in working hours, else the next working morning."""
@@ -50,8 +59,8 @@ class WorkingHours:
             return moment
         local = self.local(moment)
         day = local.date()
-        if local.weekday() >= WORKING_DAYS or local.time() >= self.end:
+        if not self.is_working_day(day) or local.time() >= self.end:
             day += timedelta(days=1)
-        while day.weekday() >= WORKING_DAYS:
+        while not self.is_working_day(day):
             day += timedelta(days=1)
         return self.morning(day)

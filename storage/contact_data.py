@@ -102,6 +102,17 @@ async def submissions(conn: aiosqlite.Connection, contact_id: int) -> list[Row]:
     )
 
 
+async def signoffs(conn: aiosqlite.Connection, contact_id: int) -> list[Row]:
+    """The submissions they signed off: as whom, as what, agreeing to which words."""
+    return await _rows(
+        conn,
+        "SELECT s.round_id, p.name AS partnership, g.name, g.role, g.attestation, g.channel,"
+        " g.signed_at FROM signoffs g JOIN responses s ON s.id = g.response_id"
+        " JOIN partnerships p ON p.id = s.partnership_id WHERE g.contact_id = ? ORDER BY g.id",
+        contact_id,
+    )
+
+
 async def conversations(conn: aiosqlite.Connection, contact_id: int) -> list[Row]:
     return await _rows(
         conn,

@@ -54,6 +54,15 @@ class Database:
             await self._conn.commit()
 
     @asynccontextmanager
+    async def single(self) -> AsyncIterator[aiosqlite.Connection]:
+        """For ONE statement, which SQLite runs as a transaction of its own (the connection
+        is in autocommit mode): a write committed whole, or a read from one snapshot, in one
+        round trip to aiosqlite's thread where `transaction` or `read` take three. Several
+        statements here would each commit on their own: use `transaction` for those."""
+        async with self._lock:
+            yield self._conn
+
+    @asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
         """A consistent snapshot for several reads."""
         async with self._lock:

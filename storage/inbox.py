@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import datetime
 
 import aiosqlite
@@ -19,8 +21,28 @@ async def keep(
     )
 
 
+async def keep_all(
+    conn: aiosqlite.Connection, channel: str, updates: Sequence[tuple[int, str]], now: datetime
+) -> None:
+    """Keep several updates (sequence number, payload) in one statement, so one commit."""
+    await conn.execute(
+        "INSERT INTO inbox (channel, seq, payload, received_at)"
+        " SELECT ?, json_extract(value, '$[0]'), json_extract(value, '$[1]'), ?"
+        " FROM json_each(?) WHERE true ON CONFLICT DO NOTHING",
+        (channel, ts(now), json.dumps([list(update) for update in updates])),
+    )
+
+
 async def handled(conn: aiosqlite.Connection, channel: str, seq: int) -> None:
     await conn.execute("DELETE FROM inbox WHERE channel = ? AND seq = ?", (channel, seq))
+
+
+async def handled_all(conn: aiosqlite.Connection, channel: str, seqs: Sequence[int]) -> None:
+    """Forget several handled updates in one statement."""
+    await conn.execute(
+        "DELETE FROM inbox WHERE channel = ? AND seq IN (SELECT value FROM json_each(?))",
+        (channel, json.dumps(list(seqs))),
+    )
 
 
 async def unhandled(conn: aiosqlite.Connection, channel: str, since: datetime) -> list[str]:

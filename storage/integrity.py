@@ -44,21 +44,30 @@ class Chain:
     links: list[HistoryLink]
 
 
-async def history_chains(conn: aiosqlite.Connection) -> list[Chain]:
-    """Every response that has history or records a last hash, with its rows in order."""
+async def history_chains(conn: aiosqlite.Connection, round_id: int | None = None) -> list[Chain]:
+    """Every response (of one round, or of all) that has history or records a last hash,
+    with its rows in order."""
     chains: dict[int, Chain] = {}
     async with conn.execute(
         "SELECT s.id, s.round_id, p.name AS partnership, s.history_head FROM responses s"
         " JOIN partnerships p ON p.id = s.partnership_id"
-        " WHERE s.history_head IS NOT NULL"
-        "    OR EXISTS (SELECT 1 FROM answer_history h WHERE h.response_id = s.id)"
-        " ORDER BY s.round_id, p.name"
+        " WHERE (s.history_head IS NOT NULL"
+        "    OR EXISTS (SELECT 1 FROM answer_history h WHERE h.response_id = s.id))"
+        "   AND (:round IS NULL OR s.round_id = :round)"
+        " ORDER BY s.round_id, p.name",
+        {"round": round_id},
     ) as cur:
         for row in await cur.fetchall():
             chains[row["id"]] = Chain(
                 row["id"], row["round_id"], row["partnership"], row["history_head"], []
             )
-    async with conn.execute("SELECT h.* FROM answer_history h ORDER BY h.response_id, h.id") as cur:
+    async with conn.execute(
+        "SELECT h.* FROM answer_history h"
+        " WHERE :round IS NULL"
+        "    OR h.response_id IN (SELECT s.id FROM responses s WHERE s.round_id = :round)"
+        " ORDER BY h.response_id, h.id",
+        {"round": round_id},
+    ) as cur:
         async for row in cur:
             chain = chains.get(row["response_id"])
             if chain is None:  # a row whose response is gone: nothing to attach it to

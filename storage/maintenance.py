@@ -43,6 +43,9 @@ CHANGE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("reminder_snoozes", "created_at"),
     ("partnership_flags", "flagged_at"),
     ("bad_invite_attempts", "attempted_at"),
+    ("action_status", "done_at"),
+    ("queries", "asked_at"),
+    ("queries", "answered_at"),
 )
 """Columns that record when something was written (not deadlines or expiry times)."""
 

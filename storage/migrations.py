@@ -258,4 +258,58 @@ MIGRATIONS: tuple[str, ...] = (
     DROP TABLE temp.history_chain;
     DROP TABLE temp.history_order;
     """,
+    """
+    -- 10: follow-up actions the LA has dealt with. The actions are derived from the answers
+    -- and the questionnaire's rules; only "done" is stored, with by whom, when, and a hash of
+    -- the answer and note it was done for (not a copy), so that a changed answer reopens it.
+    CREATE TABLE action_status (
+        round_id INTEGER NOT NULL REFERENCES rounds(id),
+        partnership_id INTEGER NOT NULL REFERENCES partnerships(id),
+        question_id TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        done_by TEXT NOT NULL,
+        done_at TEXT NOT NULL,
+        PRIMARY KEY (round_id, partnership_id, question_id)
+    ) WITHOUT ROWID;
+    """,
+    """
+    -- 11: the LA's questions back to a partnership about one answer. A query records the
+    -- LA's comment, who asked, the answer and note as they stood, and who in the LA hears of
+    -- the reply (JSON "channel:address" list); it is answered when the partnership changes
+    -- that answer or its note (the answer history holds the change itself).
+    CREATE TABLE queries (
+        id INTEGER PRIMARY KEY,
+        round_id INTEGER NOT NULL REFERENCES rounds(id),
+        partnership_id INTEGER NOT NULL REFERENCES partnerships(id),
+        question_id TEXT NOT NULL,
+        comment TEXT NOT NULL,
+        asked_by TEXT NOT NULL,
+        asked_at TEXT NOT NULL,
+        asked_value TEXT,
+        asked_note TEXT,
+        notify TEXT NOT NULL DEFAULT '[]',
+        answered_at TEXT,
+        answered_by INTEGER REFERENCES contacts(id),
+        answered_channel TEXT,
+        answer_value TEXT,
+        answer_note TEXT
+    );
+    CREATE INDEX queries_round ON queries(round_id, partnership_id, question_id);
+    """,
+    """
+    -- 12: named sign-off. Each submission is signed off with a name and role, and the
+    -- attestation wording they agreed to; a contact's latest role is offered to them next time.
+    CREATE TABLE signoffs (
+        id INTEGER PRIMARY KEY,
+        response_id INTEGER NOT NULL REFERENCES responses(id),
+        contact_id INTEGER REFERENCES contacts(id),
+        name TEXT NOT NULL,
+        role TEXT NOT NULL,
+        attestation TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        signed_at TEXT NOT NULL
+    );
+    CREATE INDEX signoffs_response ON signoffs(response_id, id);
+    CREATE INDEX signoffs_contact ON signoffs(contact_id, id);
+    """,
 )

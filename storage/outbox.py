@@ -79,8 +79,11 @@ def _row(row: aiosqlite.Row) -> OutboxRow:
     )
 
 
-async def enqueue(conn: aiosqlite.Connection, message: NewMessage, now: datetime) -> bool:
-    """Write the message unless its dedupe key exists; True if it was new."""
+async def enqueue(
+    conn: aiosqlite.Connection, message: NewMessage, now: datetime, due: datetime | None = None
+) -> bool:
+    """Write the message (to send from `due`, else at once) unless its dedupe key exists;
+    True if it was new."""
     cur = await conn.execute(
         "INSERT INTO outbox (dedupe_key, channel, recipient, kind, payload, next_attempt_at,"
         " created_at, round_id, partnership_id, contact_id, slot)"
@@ -91,7 +94,7 @@ async def enqueue(conn: aiosqlite.Connection, message: NewMessage, now: datetime
             message.recipient,
             message.kind,
             json.dumps(message.payload, ensure_ascii=False, sort_keys=True),
-            ts(now),
+            ts(due or now),
             ts(now),
             message.round_id,
             message.partnership_id,

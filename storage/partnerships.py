@@ -213,9 +213,14 @@ async def _contact_where(
         values,
     )
     for row in rows:
-        found = sorted(json.loads(row["addresses_json"]), key=lambda a: a["channel"])
-        return _contact(row, tuple(_address(a) for a in found))
+        return _contact_with_addresses(row)
     return None
+
+
+def _contact_with_addresses(row: aiosqlite.Row) -> Contact:
+    """A contact from a row with `_CONTACT_COLUMNS` and `_ADDRESSES_JSON`."""
+    found = sorted(json.loads(row["addresses_json"]), key=lambda a: a["channel"])
+    return _contact(row, tuple(_address(a) for a in found))
 
 
 async def link_address(

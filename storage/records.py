@@ -121,6 +121,18 @@ class Answer:
 
 
 @dataclass(frozen=True, slots=True)
+class SignOff:
+    """Who signed off a submission, as what, agreeing to which words, and when."""
+
+    name: str
+    role: str
+    attestation: str
+    signed_at: datetime
+    channel: str
+    contact_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class AnswerChange:
     """A new value and note for one question, as decided by the flow engine."""
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import aiosqlite
 
-from storage.chain import GENESIS, history_fields, link_hash
+from storage.chain import GENESIS
 from storage.convert import parse_ts, ts
 from storage.records import Answer, AnswerChange, Response, Status
 
 
-def _response(row: aiosqlite.Row) -> Response:
+def _response(row: aiosqlite.Row | Mapping[str, Any]) -> Response:
     return Response(
         id=row["id"],
         round_id=row["round_id"],
@@ -40,7 +41,7 @@ ANSWER_JOINS = (
 """Select an answer `a` with who gave it and who wrote its note, for `answer_from_row`."""
 
 
-def answer_from_row(row: aiosqlite.Row) -> Answer:
+def answer_from_row(row: aiosqlite.Row | Mapping[str, Any]) -> Answer:
     return Answer(
         value=row["value"],
         note=row["note"],
@@ -158,39 +159,26 @@ async def apply_changes(
         " value = excluded.value, note = excluded.note",
         rows,
     )
-    chained, head = await _chained(conn, response.id, rows)
+    # Each history row is linked to the response's previous one as it is inserted, by
+    # SQLite with `chain_hash` (storage.chain): no round trip to read the last hash first.
     await conn.executemany(
         "INSERT INTO answer_history (response_id, question_id, value, note, contact_id, channel,"
-        " changed_at, prev_hash, row_hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        chained,
+        " changed_at, prev_hash, row_hash)"
+        " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, prev,"
+        " chain_hash(prev, ?1, ?2, ?3, ?4, ?5, ?6, ?7)"  # chain.SQL_FUNCTION, history_fields
+        " FROM (SELECT coalesce((SELECT row_hash FROM answer_history WHERE response_id = ?1"
+        "  ORDER BY id DESC LIMIT 1), ?8) AS prev)",
+        [(*row, GENESIS) for row in rows],
     )
     submitted = response.status is Status.SUBMITTED
     await conn.execute(
-        "UPDATE responses SET last_activity_at = ?, history_head = ?,"
+        "UPDATE responses SET last_activity_at = ?1, history_head = (SELECT row_hash"
+        "  FROM answer_history WHERE response_id = ?4 ORDER BY id DESC LIMIT 1),"
         " status = CASE status WHEN 'not_started' THEN 'in_progress' ELSE status END,"
-        " amended_at = CASE WHEN ? THEN ? ELSE amended_at END WHERE id = ?",
-        (ts(now), head, submitted, ts(now), response.id),
+        " amended_at = CASE WHEN ?2 THEN ?3 ELSE amended_at END WHERE id = ?4",
+        (ts(now), submitted, ts(now), response.id),
     )
     return len(rows)
-
-
-async def _chained(
-    conn: aiosqlite.Connection, response_id: int, rows: list[HistoryRow]
-) -> tuple[list[tuple[object, ...]], str]:
-    """The history rows with their links: each carries the hash of the response's previous
-    row and its own; returns them and the new last hash (`storage.chain`)."""
-    async with conn.execute(
-        "SELECT row_hash FROM answer_history WHERE response_id = ? ORDER BY id DESC LIMIT 1",
-        (response_id,),
-    ) as cur:
-        last = await cur.fetchone()
-    prev = last["row_hash"] if last else GENESIS
-    chained: list[tuple[object, ...]] = []
-    for row in rows:
-        row_hash = link_hash(prev, *history_fields(*row))
-        chained.append((*row, prev, row_hash))
-        prev = row_hash
-    return chained, prev
 
 
 async def mark_submitted(

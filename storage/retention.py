@@ -42,13 +42,17 @@ async def rounds_closed_before(conn: aiosqlite.Connection, before: datetime) -> 
 
 async def delete_round(conn: aiosqlite.Connection, round_id: int) -> RoundRemoved:
     """Delete a closed round and everything recorded in it: responses, answers and their
-    history, conversation state, snoozes, flags and its messages."""
+    history, conversation state, snoozes, flags, follow-up actions done, the LA's queries
+    and its messages."""
     in_round = "response_id IN (SELECT id FROM responses WHERE round_id = ?)"
     history = await conn.execute(f"DELETE FROM answer_history WHERE {in_round}", (round_id,))  # noqa: S608 - constant
     answers = await conn.execute(f"DELETE FROM answers WHERE {in_round}", (round_id,))  # noqa: S608 - constant
+    await conn.execute(f"DELETE FROM signoffs WHERE {in_round}", (round_id,))  # noqa: S608 - constant
     conversations = await conn.execute("DELETE FROM conversations WHERE round_id = ?", (round_id,))
     await conn.execute("DELETE FROM reminder_snoozes WHERE round_id = ?", (round_id,))
     await conn.execute("DELETE FROM partnership_flags WHERE round_id = ?", (round_id,))
+    await conn.execute("DELETE FROM action_status WHERE round_id = ?", (round_id,))
+    await conn.execute("DELETE FROM queries WHERE round_id = ?", (round_id,))
     messages = await conn.execute("DELETE FROM outbox WHERE round_id = ?", (round_id,))
     responses = await conn.execute("DELETE FROM responses WHERE round_id = ?", (round_id,))
     await conn.execute("DELETE FROM rounds WHERE id = ?", (round_id,))

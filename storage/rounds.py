@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
+from typing import Any
 
 import aiosqlite
 
@@ -10,7 +12,7 @@ from storage.convert import parse_date, parse_ts, ts
 from storage.records import Round
 
 
-def _round(row: aiosqlite.Row) -> Round:
+def _round(row: aiosqlite.Row | Mapping[str, Any]) -> Round:
     opened_at = parse_ts(row["opened_at"])
     assert opened_at is not None
     return Round(

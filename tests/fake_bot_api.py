@@ -35,8 +35,12 @@ INT_FIELDS = {"chat_id", "message_id", "offset", "limit", "timeout", "user_id"}
 
 MAX_TEXT = 4096
 MAX_CAPTION = 1024
+MAX_DOCUMENT = 50_000_000
+"""Telegram takes files of "up to 50 MB" from bots (sendDocument); refused above with 413."""
 MAX_CALLBACK_ANSWER = 200
 MAX_CALLBACK_DATA = 64
+MAX_DESCRIPTION = 512
+MAX_SHORT_DESCRIPTION = 120
 """Telegram's limits; text lengths count characters (code points) after entity parsing."""
 RATE_LIMITED = frozenset(
     {"sendMessage", "sendDocument", "editMessageText", "editMessageReplyMarkup"}
@@ -373,6 +377,9 @@ class FakeBotApi:
         self.limits: RateLimit | None = None
         self.throttled: list[Call] = []
         """Calls answered 429 by the rate limit."""
+        self.descriptions: dict[str, str] = {}
+        self.short_descriptions: dict[str, str] = {}
+        """The bot's profile texts by language code ("" for every language)."""
 
     def rate_limit(
         self, per_chat_per_second: float | None = 1, global_per_second: float | None = 30
@@ -390,7 +397,7 @@ class FakeBotApi:
     # -- server --------------------------------------------------------------------
 
     async def start(self) -> None:
-        app = web.Application()
+        app = web.Application(client_max_size=MAX_DOCUMENT + 10_000_000)
         app.router.add_route("*", "/{path:.*}", self._handle)
         self._runner = web.AppRunner(app)
         await self._runner.setup()
@@ -499,12 +506,15 @@ class FakeBotApi:
         caption = str(params.get("caption") or "")
         if len(visible_text(caption, params.get("parse_mode"))) > MAX_CAPTION:
             raise ApiError(400, "Bad Request: message caption is too long")
+        content = document.file.read() if hasattr(document, "file") else b""
+        if len(content) > MAX_DOCUMENT:
+            raise ApiError(413, "Request Entity Too Large")
         message = BotMessage(
             chat_id,
             next(self._message_ids),
             caption,
             _markup(params),
-            document=document.file.read() if hasattr(document, "file") else b"",
+            document=content,
             filename=getattr(document, "filename", None),
             parse_mode=params.get("parse_mode"),
         )
@@ -554,6 +564,22 @@ class FakeBotApi:
 
     async def _m_setMyCommands(self, params: dict[str, Any]) -> bool:
         return True
+
+    async def _m_setMyDescription(self, params: dict[str, Any]) -> bool:
+        _set_profile_text(self.descriptions, params, "description", MAX_DESCRIPTION)
+        return True
+
+    async def _m_getMyDescription(self, params: dict[str, Any]) -> dict[str, str]:
+        return {"description": _profile_text(self.descriptions, params)}
+
+    async def _m_setMyShortDescription(self, params: dict[str, Any]) -> bool:
+        _set_profile_text(
+            self.short_descriptions, params, "short_description", MAX_SHORT_DESCRIPTION
+        )
+        return True
+
+    async def _m_getMyShortDescription(self, params: dict[str, Any]) -> dict[str, str]:
+        return {"short_description": _profile_text(self.short_descriptions, params)}
 
     async def _m_deleteWebhook(self, params: dict[str, Any]) -> bool:
         return True
@@ -763,6 +789,36 @@ def _text(params: dict[str, Any], too_long: str) -> str:
     if len(visible) > MAX_TEXT:
         raise ApiError(400, f"Bad Request: {too_long}")
     return text
+
+
+def _language(params: dict[str, Any]) -> str:
+    """A profile text's language: a two-letter ISO 639-1 code, or "" for every language."""
+    code = str(params.get("language_code") or "")
+    if code and not re.fullmatch(r"[a-z]{2}", code):
+        raise ApiError(400, "Bad Request: invalid language code specified")
+    return code
+
+
+def _profile_text(texts: dict[str, str], params: dict[str, Any]) -> str:
+    """As Telegram answers getMy(Short)Description: the language's own text, else the
+    default, else ""."""
+    language = _language(params)
+    return texts.get(language) or texts.get("", "")
+
+
+def _set_profile_text(texts: dict[str, str], params: dict[str, Any], name: str, limit: int) -> None:
+    """setMy(Short)Description: plain text up to `limit` characters; empty or absent
+    removes the language's text."""
+    language = _language(params)
+    value = params.get(name)
+    if value is not None and not isinstance(value, str):
+        raise ApiError(400, f'Bad Request: field "{name}" must be of type String')
+    if value and len(value) > limit:
+        raise ApiError(400, f"Bad Request: {name.replace('_', ' ')} is too long")
+    if value:
+        texts[language] = value
+    else:
+        texts.pop(language, None)
 
 
 def _error(code: int, description: str, retry_after: int | None = None) -> web.Response:

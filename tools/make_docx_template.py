@@ -204,6 +204,13 @@ def build(target: Path = TARGET) -> Path:
     )
     doc.add_paragraph("{%p endif %}")
 
+    # the signature line, last: who signed the return off, as what, and what they confirmed
+    signature = _keep_with_next(doc.add_paragraph())
+    signature.paragraph_format.space_before = Pt(10)
+    signature.add_run("{{ signoff_heading }}").bold = True
+    _keep_with_next(doc.add_paragraph()).add_run("{{ attestation }}").italic = True
+    doc.add_paragraph("{{ signoff_line }}")
+
     target.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(target))
     return target

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.about import about_now, about_outcome
 from bot.audit_service import AuditService, Outcome, contact_lock
+from bot.config import Settings
 from bot.flows import effects as fx
 from bot.flows import events as ev
 from bot.flows.audit import NOTHING_TO_ADD
@@ -14,6 +16,11 @@ from bot.texts import Texts, texts
 
 CHANNEL = "console"
 _PROMPTS = fx.Ask | fx.OfferNote | fx.AskConfirm | fx.ShowReview | fx.AskWhere | fx.ConfirmChange
+
+
+class Help:
+    """/help: not a flow event; the chat answers it itself."""
+
 
 Reader = Callable[[str], str]
 """Reads one line after showing a prompt; raises EOFError at the end of input."""
@@ -35,8 +42,10 @@ class ConsoleChat:
         contact_id: int,
         read: Reader,
         write: Writer,
+        settings: Settings,
         throwaway: bool = False,
     ) -> None:
+        self.settings = settings
         self.throwaway = throwaway
         self.service = service
         self.contact_id = contact_id
@@ -45,12 +54,17 @@ class ConsoleChat:
         self.texts: Texts = texts()
         self.expecting = _Expecting()
         self.questionnaire: Questionnaire | None = None
+        self.last_saved: str | None = None
+        """The question last answered here: where `/note` adds a note."""
 
     async def run(self) -> None:
         """Converse until the user quits or input ends; progress is saved at every step."""
         outcome = await self.send(ev.Start())
-        if outcome.questionnaire is not None:
-            self.write(self.texts.render("console/welcome.txt.j2", contact=outcome.contact))
+        about = about_outcome(self.settings, outcome)
+        if about is not None:
+            self.write(
+                self.texts.render("console/welcome.txt.j2", contact=outcome.contact, about=about)
+            )
         self.show(outcome)
         if outcome.questionnaire is None:
             return
@@ -62,7 +76,10 @@ class ConsoleChat:
             event = self.parse(line)
             if isinstance(event, ev.Pause):
                 break
-            if event is not None:
+            if isinstance(event, Help):
+                about = await about_now(self.service.db, self.settings, outcome.contact)
+                self.write(self.texts.render("console/help.txt.j2", about=about))
+            elif event is not None:
                 self.show(await self.send(event))
         self.show(await self.send(ev.Pause()))
 
@@ -81,28 +98,31 @@ class ConsoleChat:
                     q=outcome.questionnaire,
                     answers=outcome.answers,
                     throwaway=self.throwaway,
+                    me=self.contact_id,
                 )
             )
+            if isinstance(effect, fx.Recorded):
+                self.last_saved = effect.question_id
             if isinstance(effect, _PROMPTS):
                 kind = None
                 if isinstance(effect, fx.Ask | fx.OfferNote) and outcome.questionnaire:
                     kind = outcome.questionnaire.item(effect.question_id).kind
                 self.expecting = _Expecting(effect, kind)
 
-    def parse(self, line: str) -> ev.Event | None:
+    def parse(self, line: str) -> ev.Event | Help | None:
         """Read a typed line as an event, given what was asked last."""
         text = line.strip()
         if text.startswith("/"):
             return self.command(text)
         expecting = self.expecting.effect
-        if isinstance(expecting, fx.AskConfirm | fx.ConfirmChange):
+        if isinstance(expecting, fx.AskConfirm):
+            return self.confirm(expecting, text)
+        if isinstance(expecting, fx.ConfirmChange):
             word = text.lower()
             yes = word in ("y", "yes")
             if not yes and word not in ("n", "no"):
                 self.write(self.texts.string("console.yes_or_no"))
                 return None
-            if isinstance(expecting, fx.AskConfirm):
-                return ev.Confirm() if yes else ev.CancelSubmit()
             if yes:
                 return ev.Choose(expecting.question_id, expecting.value, confirmed=True)
             return ev.Keep(expecting.question_id)
@@ -115,7 +135,24 @@ class ConsoleChat:
         # typed choices ("no - only for pupils on roll") are read by the flow itself
         return ev.Text(text) if text else None
 
-    def command(self, text: str) -> ev.Event | None:
+    def confirm(self, asking: fx.AskConfirm, text: str) -> ev.Event | None:
+        """At "Submit?": the name or role it asks for, else yes, no, or which part of the
+        sign-off to change."""
+        if asking.asks is not None:
+            return ev.Text(text) if text else None
+        word = text.lower()
+        parts = {
+            self.texts.string("signoff.console.name"): ev.SignerPart.NAME,
+            self.texts.string("signoff.console.role"): ev.SignerPart.ROLE,
+        }
+        if word in parts:
+            return ev.Sign(parts[word])
+        if word in ("y", "yes", "n", "no"):
+            return ev.Confirm() if word.startswith("y") else ev.CancelSubmit()
+        self.write(self.texts.string("signoff.console.answer"))
+        return None
+
+    def command(self, text: str) -> ev.Event | Help | None:
         name, _, argument = text[1:].partition(" ")
         current = self.expecting.effect
         question = current.question_id if isinstance(current, fx.Ask | fx.OfferNote) else None
@@ -127,17 +164,29 @@ class ConsoleChat:
             "submit": ev.Submit(),
             "status": ev.Status(),
             "quit": ev.Pause(),
+            "pause": ev.Pause(),
             "start": ev.Start(),
         }
         if name.lower() in simple:
             return simple[name.lower()]
         if name.lower() == "go":
             return self.jump(argument.strip())
+        if name.lower() == "note":
+            return self.note(argument.strip())
         if name.lower() == "help":
-            self.write(self.texts.render("console/help.txt.j2"))
-            return None
+            return Help()
         self.write(self.texts.string("console.unknown_command", command=name))
         return None
+
+    def note(self, target: str) -> ev.Event | None:
+        """`/note` (on the question last answered) or `/note 12`."""
+        if not target:
+            if self.last_saved is None:
+                self.write(self.texts.string("console.nothing_to_note"))
+                return None
+            return ev.Note(self.last_saved)
+        jump = self.jump(target)
+        return ev.Note(jump.question_id) if isinstance(jump, ev.Jump) else None
 
     def jump(self, target: str) -> ev.Event | None:
         """`/go 12` (a question number) or `/go s2.schools` (an id)."""

@@ -10,16 +10,18 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from datetime import datetime
 from functools import cache
-from typing import Protocol
-
-import typer
+from typing import TYPE_CHECKING, Protocol
 
 import bot.channels
-from bot.clock import Clock
-from bot.config import Settings
-from bot.outbox import Deliverer
-from storage import Database
-from storage.records import Contact
+
+if TYPE_CHECKING:
+    import typer
+
+    from bot.clock import Clock
+    from bot.config import Settings
+    from bot.outbox import Deliverer
+    from storage import Database
+    from storage.records import Contact
 
 Wake = Callable[[], None]
 """Ask the outbox worker to deliver now (after queueing something someone waits for)."""
@@ -67,6 +69,9 @@ class Channel(Protocol):
 
 @cache
 def available() -> tuple[Channel, ...]:
+    """Every channel; cheap to call, since a channel's package and plug-in import nothing
+    heavy (its client library loads when it first sends or receives), so `auditbot --help`
+    lists every channel's commands without loading any of them."""
     found: list[Channel] = []
     for module in pkgutil.iter_modules(bot.channels.__path__):
         if module.ispkg:

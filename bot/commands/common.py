@@ -2,29 +2,45 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import os
-import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
-from typing import Any, NoReturn, TypeVar
+from functools import cache
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import typer
-from rich.console import Console
-from rich.markup import escape
 
-from bot.config import ConfigError, Settings, load_settings
-from bot.log_masking import install_log_masking, mask
-from bot.texts import texts
-from storage import Database, open_database
-from storage.db import SharedDatabaseFile
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from bot.config import Settings
+    from storage import Database
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+@cache
+def _console(stderr: bool) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+class _Output:
+    """Standard output or error through rich, made on first use: `auditbot --help` and the
+    commands that print nothing never import rich's console."""
+
+    def __init__(self, *, stderr: bool) -> None:
+        self._stderr = stderr
+
+    def print(self, *objects: Any, **options: Any) -> None:
+        _console(self._stderr).print(*objects, **options)
+
+
+out = _Output(stderr=False)
+err = _Output(stderr=True)
 
 
 class UserError(Exception):
@@ -32,14 +48,20 @@ class UserError(Exception):
 
 
 def say(key: str, **context: Any) -> None:
+    from bot.texts import texts
+
     out.print(texts().string(f"cli.{key}", **context), markup=False)
 
 
 def fail(key: str, **context: Any) -> NoReturn:
+    from bot.texts import texts
+
     raise UserError(texts().string(f"cli.{key}", **context))
 
 
 def settings() -> Settings:
+    from bot.config import ConfigError, load_settings
+
     try:
         return load_settings()
     except ConfigError as exc:
@@ -48,6 +70,11 @@ def settings() -> Settings:
 
 @asynccontextmanager
 async def database(config: Settings) -> AsyncIterator[Database]:
+    import sqlite3
+
+    from storage import open_database
+    from storage.db import SharedDatabaseFile
+
     try:
         db = await open_database(config.db, allow_shared=config.db_allow_shared)
     except SharedDatabaseFile as exc:
@@ -61,12 +88,16 @@ async def database(config: Settings) -> AsyncIterator[Database]:
 
 
 def exit_with(message: str) -> NoReturn:
+    from rich.markup import escape
+
     err.print(f"[red]Error:[/red] {escape(message)}")
     raise typer.Exit(1)
 
 
 def run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run an async command, turning known problems into one clear line and exit code 1."""
+    import asyncio  # here, not above: it loads ssl and sockets, which `--help` does not need
+
     try:
         return asyncio.run(main())
     except UserError as exc:
@@ -77,6 +108,9 @@ def run(main: Callable[[], Coroutine[Any, Any, T]]) -> T:
         if os.environ.get("AUDITBOT_DEBUG"):
             raise
         log.debug("unexpected error", exc_info=True)
+        from bot.log_masking import mask
+        from bot.texts import texts
+
         exit_with(texts().string("cli.unexpected", problem=mask(f"{type(exc).__name__}: {exc}")))
 
 
@@ -84,6 +118,8 @@ def configure_logging(level: str) -> None:
     """Timestamped lines on stderr for the long-running bot; chatty libraries kept quiet
     (aiosqlite would log every statement with its values: people's answers); invite tokens
     and secrets masked."""
+    from bot.log_masking import install_log_masking
+
     logging.basicConfig(
         format="%(asctime)s %(levelname)s %(name)s: %(message)s", level=level.upper()
     )

@@ -7,25 +7,25 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.channels import registry
 from bot.clock import Clock, system_clock
 from bot.commands.common import UserError, out, run, with_db
 from bot.commands.outbox import deliver_now
-from bot.config import Settings
-from bot.notices import Notice
-from bot.texts import texts
-from storage import Database, outbox, partnerships, rounds
-from storage.outbox import NewMessage
-from storage.records import Contact
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from storage import Database
+    from storage.records import Contact
 
 EMAIL = "email"
 
 
 def _t(key: str, **context: object) -> str:
+    from bot.texts import texts
+
     return texts().string(f"cli.invite.{key}", **context)
 
 
@@ -45,6 +45,9 @@ async def create_invites(
     clock: Clock = system_clock,
 ) -> Invitations:
     """Fresh links for one partnership's contacts (or all) in every configured channel."""
+    from bot.channels import registry
+    from storage import partnerships
+
     if (partnership is None) == (not everyone):
         raise UserError(_t("choose"))
     async with db.read() as conn:
@@ -67,6 +70,10 @@ async def create_invites(
 
 async def queue_invitation_emails(db: Database, invitations: Invitations, now: datetime) -> int:
     """One invitation email per contact (their links, and how to answer by email)."""
+    from bot.notices import Notice
+    from storage import outbox, rounds
+    from storage.outbox import NewMessage
+
     async with db.transaction() as conn:
         current = await rounds.latest_round(conn)
         open_round = current if current is not None and current.is_open else None
@@ -118,6 +125,8 @@ def register(app: typer.Typer) -> None:
         """Create single-use invite links (one per contact), printed or sent by email."""
 
         async def main(config: Settings, db: Database) -> str:
+            from bot.texts import texts
+
             email_ready = config.email.sending
             if by_email and not email_ready:
                 raise UserError(_t("email_not_set_up"))

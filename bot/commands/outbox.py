@@ -4,30 +4,32 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, tzinfo
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from bot.channels import registry
 from bot.clock import Clock, system_clock
 from bot.commands.common import out, run, with_db
-from bot.config import Settings
-from bot.outbox import DrainResult
-from bot.reminders import tick
-from bot.scheduler import build_worker
-from bot.texts import texts
-from storage import Database, outbox
-from storage import reminders as store
-from storage.outbox import OutboxRow
-from storage.reminders import ReminderRecord
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from bot.config import Settings
+    from bot.outbox import DrainResult
+    from storage import Database
+    from storage.outbox import OutboxRow
+    from storage.reminders import ReminderRecord
 
 
 def _say(key: str, **context: object) -> None:
+    from bot.texts import texts
+
     out.print(texts().string(f"reminders.cli.{key}", **context), markup=False)
 
 
 def _when(value: object, zone: tzinfo) -> str:
+    from bot.texts import texts
+
     t = texts()
     if isinstance(value, datetime):
         return value.astimezone(zone).strftime(t.string("reports.format.datetime"))
@@ -36,6 +38,10 @@ def _when(value: object, zone: tzinfo) -> str:
 
 def _table(*columns: str) -> Table:
     """A table whose headers are reminders.cli.column.* in strings.yaml."""
+    from rich.table import Table
+
+    from bot.texts import texts
+
     t = texts()
     return Table(*(t.string(f"reminders.cli.column.{column}") for column in columns))
 
@@ -73,6 +79,8 @@ def reminders_table(records: Sequence[ReminderRecord], zone: tzinfo) -> Table:
 
 
 async def reminder_history(db: Database, round_id: int) -> list[ReminderRecord]:
+    from storage import reminders as store
+
     async with db.read() as conn:
         return await store.reminder_records(conn, round_id)
 
@@ -81,6 +89,9 @@ async def deliver_now(
     config: Settings, db: Database, clock: Clock = system_clock
 ) -> DrainResult | None:
     """Send what is due through every channel set up here; None if there is none."""
+    from bot.channels import registry
+    from bot.scheduler import build_worker
+
     async with registry.senders(config) as deliverers:
         if not deliverers:
             return None
@@ -91,6 +102,7 @@ def register(app: typer.Typer) -> None:
     outbox_app = typer.Typer(
         help="Messages waiting to be sent, or stuck: reminders, LA flags and summaries.",
         invoke_without_command=True,
+        rich_markup_mode=None,
     )
     app.add_typer(outbox_app, name="outbox")
 
@@ -101,6 +113,8 @@ def register(app: typer.Typer) -> None:
             return
 
         async def main(config: Settings, db: Database) -> None:
+            from storage import outbox
+
             async with db.read() as conn:
                 rows = await outbox.list_rows(conn)
             if not rows:
@@ -119,6 +133,8 @@ def register(app: typer.Typer) -> None:
         """Put failed messages back in the queue, with a fresh set of attempts."""
 
         async def main(config: Settings, db: Database) -> None:
+            from storage import outbox
+
             async with db.transaction() as conn:
                 count = await outbox.requeue_failed(
                     conn, system_clock(), list(ids) if ids else None
@@ -137,6 +153,8 @@ def register(app: typer.Typer) -> None:
         """Queue the reminders due now (as the scheduler would); with --now, send them too."""
 
         async def main(config: Settings, db: Database) -> None:
+            from bot.reminders import tick
+
             result = await tick(db, config)
             if result.reminders or result.flags:
                 _say("queued", reminders=result.reminders, flags=result.flags)

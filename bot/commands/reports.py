@@ -3,32 +3,26 @@ picture, or each partnership's form (DOCX or PDF)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable
 from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.channels import registry
 from bot.clock import system_clock
 from bot.commands.common import UserError, out, run, with_db
 from bot.commands.outbox import deliver_now
-from bot.config import Settings
-from bot.outbox import DrainResult
-from bot.summary.charts import ChartsUnavailable, dashboard_png
-from bot.summary.load import NoRoundError, load_summary
-from bot.summary.model import Summary
-from bot.summary.render_csv import render_csv
-from bot.summary.render_docx import docx_zip, render_all_docx
-from bot.summary.render_html import render_html
-from bot.summary.render_pdf import PdfUnavailable, forms_pdf, render_all_pdf, summary_pdf
-from bot.summary.render_text import render_text
-from bot.summary.render_xlsx import render_xlsx
-from bot.summary.schedule import demand_slot, queue_summary
-from bot.texts import texts
-from storage import Database
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.summary.load import NoRoundError
+    from bot.summary.model import Summary
+    from storage import Database
+
+# Each format's renderer is imported where it is used: openpyxl, docxtpl, WeasyPrint and
+# matplotlib load only for the format asked for (and never for `auditbot --help`).
 
 
 class Format(StrEnum):
@@ -75,14 +69,25 @@ def register(app: typer.Typer) -> None:
                 "its files (charts, PDF, HTML, CSV, XLSX and the forms).",
             ),
         ] = False,
+        compare_with: Annotated[
+            int | None,
+            typer.Option(
+                "--compare-with",
+                help="An earlier round: add what changed since it (each answer, old and "
+                "new, counts per section, partnerships newly answering No or Our practice "
+                "differs) to the text, HTML and XLSX summary.",
+            ),
+        ] = None,
     ) -> None:
         """Compile the summary across all partnerships of a round."""
 
         async def work(config: Settings, db: Database) -> None:
             if send:
+                if compare_with is not None:
+                    raise UserError(_c("not_with_send"))
                 out.print(await send_summary(config, db, round_id), markup=False, emoji=False)
                 return
-            await _summary(config, db, fmt, out_path, round_id)
+            await _summary(config, db, fmt, out_path, round_id, compare_with)
 
         run(lambda: with_db(work))
 
@@ -91,6 +96,12 @@ async def send_summary(
     config: Settings, db: Database, round_id: int | None, now: datetime | None = None
 ) -> str:
     """Queue an on-demand summary to every LA recipient and deliver it; returns what happened."""
+    from bot.channels import registry
+    from bot.outbox import DrainResult
+    from bot.summary.load import NoRoundError
+    from bot.summary.schedule import demand_slot, queue_summary
+    from bot.texts import texts
+
     if not config.la_recipients:
         raise UserError(texts().string("admin.cli.no_la_chats"))
     if not registry.configured(config):
@@ -114,6 +125,8 @@ async def send_summary(
 
 
 def _s(key: str, **context: object) -> str:
+    from bot.texts import texts
+
     return texts().string(f"reports.cli.{key}", **context)
 
 
@@ -127,17 +140,46 @@ async def summary_or_explain(
     config: Settings, db: Database, round_id: int | None = None
 ) -> Summary:
     """The round's summary, or one sentence saying there is no such round."""
+    from bot.summary.load import NoRoundError, load_summary
+
     try:
         return await load_summary(db, system_clock(), round_id=round_id, zone=config.zone)
     except NoRoundError as exc:
         raise _explain(exc) from None
 
 
+def _c(key: str, **context: object) -> str:
+    from bot.texts import texts
+
+    return texts().string(f"compare.cli.{key}", **context)
+
+
+async def _compared(config: Settings, db: Database, summary: Summary, earlier: int) -> Summary:
+    """`summary` with what changed since round `earlier`, or one sentence why not."""
+    from bot.summary.load import NoRoundError, with_comparison
+
+    if earlier == summary.round.id:
+        raise UserError(_c("same_round", id=earlier))
+    try:
+        return await with_comparison(db, summary, earlier, zone=config.zone)
+    except NoRoundError as exc:
+        raise _explain(exc) from None
+
+
 async def _summary(
-    config: Settings, db: Database, fmt: Format, path: Path | None, round_id: int | None
+    config: Settings,
+    db: Database,
+    fmt: Format,
+    path: Path | None,
+    round_id: int | None,
+    compare_with: int | None = None,
 ) -> None:
     summary = await summary_or_explain(config, db, round_id)
+    if compare_with is not None:
+        summary = await _compared(config, db, summary, compare_with)
     if fmt is Format.TEXT and path is None:
+        from bot.summary.render_text import render_text
+
         typer.echo(render_text(summary), nl=False)
         return
     message = write_report(summary, fmt, path or Path(_default_name(summary, fmt)))
@@ -158,6 +200,9 @@ def _default_name(summary: Summary, fmt: Format) -> str:
 
 def write_report(summary: Summary, fmt: Format, target: Path) -> str:
     """Write the report; returns the sentence telling the officer where it went."""
+    from bot.summary.charts import ChartsUnavailable
+    from bot.summary.render_pdf import PdfUnavailable
+
     try:
         return _write(summary, fmt, target)
     except PdfUnavailable:
@@ -172,36 +217,58 @@ def write_report(summary: Summary, fmt: Format, target: Path) -> str:
 def _write(summary: Summary, fmt: Format, target: Path) -> str:
     match fmt:
         case Format.TEXT:
+            from bot.summary.render_text import render_text
+
             target.write_text(render_text(summary), "utf-8")
         case Format.HTML:
+            from bot.summary.render_html import render_html
+
             target.write_text(render_html(summary), "utf-8")
         case Format.CSV:
+            from bot.summary.render_csv import render_csv
+
             with target.open("w", encoding="utf-8-sig", newline="") as file:
                 file.write(render_csv(summary))
         case Format.XLSX:
+            from bot.summary.render_xlsx import render_xlsx
+
             target.write_bytes(render_xlsx(summary))
         case Format.DOCX if target.suffix.lower() == ".zip":
-            target.write_bytes(docx_zip(summary))
-            return _s("wrote_forms", count=len(summary.partnerships), path=target)
+            from bot.summary.render_docx import write_docx_zip
+
+            count = write_docx_zip(summary, target)
+            return _s("wrote_forms", count=count, path=target)
         case Format.DOCX:
-            return _write_forms(render_all_docx(summary), target)
+            from bot.summary.render_docx import iter_docx
+
+            return _write_forms(iter_docx(summary), target)
         case Format.PDF:
+            from bot.summary.render_pdf import summary_pdf
+
             target.write_bytes(summary_pdf(summary))
         case Format.FORMS_PDF if target.suffix.lower() == ".pdf":
+            from bot.summary.render_pdf import forms_pdf
+
             combined = forms_pdf(summary)
             if combined is not None:
                 target.write_bytes(combined)
             return _s("wrote_forms", count=len(summary.partnerships), path=target)
         case Format.FORMS_PDF:
-            return _write_forms(render_all_pdf(summary), target)
+            from bot.summary.render_pdf import render_all_pdf
+
+            return _write_forms(render_all_pdf(summary).items(), target)
         case Format.PNG:
+            from bot.summary.charts import dashboard_png
+
             target.write_bytes(dashboard_png(summary))
     return _s("wrote", path=target)
 
 
-def _write_forms(forms: Mapping[str, bytes], folder: Path) -> str:
-    """One file per partnership into `folder`."""
+def _write_forms(forms: Iterable[tuple[str, bytes]], folder: Path) -> str:
+    """One file per partnership into `folder`, each written as soon as it is made."""
     folder.mkdir(parents=True, exist_ok=True)
-    for name, data in forms.items():
+    count = 0
+    for name, data in forms:
         (folder / name).write_bytes(data)
-    return _s("wrote_forms", count=len(forms), path=folder)
+        count += 1
+    return _s("wrote_forms", count=count, path=folder)

@@ -4,13 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.channels import registry
-from bot.channels.registry import ChannelStartError
 from bot.commands.common import UserError, configure_logging, database, run, settings
-from bot.config import ConfigError
-from bot.log_masking import mask
-from bot.runner import run_until_stopped
-from bot.texts import texts
 
 
 def register(app: typer.Typer) -> None:
@@ -19,6 +13,13 @@ def register(app: typer.Typer) -> None:
         """Run the bot (every channel set up, reminders, LA summaries) until Ctrl+C or SIGTERM."""
 
         async def main() -> None:
+            from bot.channels import registry
+            from bot.channels.registry import ChannelStartError
+            from bot.config import ConfigError
+            from bot.log_masking import mask
+            from bot.runner import run_until_stopped
+            from bot.texts import texts
+
             config = settings()
             configure_logging(config.log_level)
             channels = registry.configured(config)

@@ -8,21 +8,19 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
-from rich.text import Text
 
-from bot import audit_trail, backup, contact_data, history_chain, retention
+from bot import audit_trail
 from bot.audit_trail import cli_actor
 from bot.commands.common import UserError, out, run, settings, with_db
-from bot.config import Settings
-from bot.history_chain import BrokenLink, Verification
-from bot.privacy import record_of_processing
-from bot.texts import texts
-from storage import Database, audit_log, maintenance, partnerships
-from storage.records import Contact
+
+if TYPE_CHECKING:
+    from bot.config import Settings
+    from bot.history_chain import BrokenLink, Verification
+    from storage import Database
+    from storage.records import Contact
 
 SELF_LOGGED = frozenset({"contact export", "contact erase", "backup", "restore"})
 """Commands that record themselves, with what they did."""
@@ -30,6 +28,8 @@ LOG_LIMIT = 100
 
 
 def _t(key: str, **context: Any) -> str:
+    from bot.texts import texts
+
     return texts().string(f"stewardship.{key}", **context)
 
 
@@ -38,10 +38,14 @@ def _print(text: str) -> None:
 
 
 def _when(value: str | None, config: Settings) -> str:
+    from bot import backup
+
     return backup.moment_text(value, config.zone)
 
 
 async def _contact(db: Database, email: str) -> Contact:
+    from storage import partnerships
+
     async with db.read() as conn:
         found = await partnerships.contact_by_email(conn, email.strip())
     if found is None:
@@ -61,7 +65,11 @@ def _write_private(path: Path, text: str) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    contact_app = typer.Typer(help=_t("contact.help"), no_args_is_help=True)
+    contact_app = typer.Typer(
+        help="A contact's data: everything held about them (subject access), or erasing it.",
+        no_args_is_help=True,
+        rich_markup_mode=None,
+    )
     app.add_typer(contact_app, name="contact")
 
     @app.command("privacy")
@@ -69,6 +77,8 @@ def register(app: typer.Typer) -> None:
         """What personal data the bot holds, where, for how long, and who can read it."""
 
         async def main() -> None:
+            from bot.privacy import record_of_processing
+
             out.print(record_of_processing(settings()), markup=False)
 
         run(main)
@@ -83,6 +93,8 @@ def register(app: typer.Typer) -> None:
         """Everything held about one contact, as JSON (for a subject access request)."""
 
         async def main(config: Settings, db: Database) -> None:
+            from bot import contact_data
+
             contact = await _contact(db, email)
             held = await contact_data.export(db, contact, cli_actor(config))
             text = contact_data.to_json(held)
@@ -109,6 +121,8 @@ def register(app: typer.Typer) -> None:
         """Erase one contact's personal data (their partnership keeps its answers)."""
 
         async def main(config: Settings, db: Database) -> None:
+            from bot import contact_data
+
             contact = await _contact(db, email)
             former = contact_data.former_contact()
             actor = cli_actor(config)
@@ -149,6 +163,9 @@ def register(app: typer.Typer) -> None:
         # the bot was busy) lingers in free space or the write-ahead log
 
         async def main(config: Settings, db: Database) -> None:
+            from bot import retention
+            from storage import maintenance
+
             report = await retention.purge(
                 db,
                 retention.Retention.from_settings(config),
@@ -182,6 +199,8 @@ def register(app: typer.Typer) -> None:
         """Back up the database (safe while the bot runs), readable by its owner only."""
 
         async def main(config: Settings, db: Database) -> None:
+            from bot import backup, retention
+
             policy = retention.Retention.from_settings(config)
             try:
                 made = await backup.backup(db, path, cli_actor(config), policy.backups, force=force)
@@ -204,6 +223,8 @@ def register(app: typer.Typer) -> None:
         """Replace the database with a backup (stop the bot first)."""
 
         async def main() -> None:
+            from bot import backup
+
             config = settings()
             try:
                 restored = await backup.restore(
@@ -231,6 +252,8 @@ def register(app: typer.Typer) -> None:
         """Check that the data is as the bot wrote it (exits with 1 if not)."""
 
         async def main(config: Settings, db: Database) -> bool:
+            from bot import history_chain
+
             checked = await history_chain.verify(db)
             for line in verification_lines(checked, config):
                 out.print(line, markup=False)
@@ -248,6 +271,12 @@ def register(app: typer.Typer) -> None:
         """Who did what, and when: the newest entries of the audit log."""
 
         async def main(config: Settings, db: Database) -> None:
+            from rich.table import Table
+            from rich.text import Text
+
+            from bot.texts import texts
+            from storage import audit_log
+
             async with db.read() as conn:
                 entries = await audit_log.latest(conn, limit)
             if not entries:

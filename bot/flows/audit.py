@@ -15,14 +15,19 @@ from enum import StrEnum
 from bot.flows import effects as fx
 from bot.flows import events as ev
 from bot.flows.typed import Vocabulary, clean, read_choice
-from bot.questionnaire import Item, Questionnaire
+from bot.questionnaire import Item, Kind, Questionnaire
 from storage.records import Answer, AnswerChange
 
 MAX_TEXT = 2000
+MAX_SIGNER = 200
+"""Characters of a name or role on a sign-off."""
 NOTHING_TO_ADD = "nothing"
 """The value a "nothing to add" button sends for a free-text question; stored as ''."""
 
 RETURN_TO_REVIEW = -1
+RESHOW_AFTER = timedelta(seconds=5)
+"""A tap repeated this long after the reply went out shows the reply again (it may have
+been lost); sooner, it is a double tap and changes nothing."""
 STILL_TYPING = timedelta(seconds=60)
 """Text this soon after a typed note moved the person on may be more of that note: ask."""
 
@@ -51,6 +56,16 @@ class FlowState:
     noted: bool = False
     held: str | None = None
     """Typed text that may be an answer or a note, kept until the person says which."""
+    outer: int | None = None
+    """Where the question we go back to (`then`) itself goes next, after a detour to
+    another question (a note, an old button): a question asked from the review returns there."""
+    page: int = 0
+    """The section of the review last shown."""
+    sign_name: str | None = None
+    sign_role: str | None = None
+    """While confirming a submission: who signs it off, as shown."""
+    signing: ev.SignerPart | None = None
+    """While confirming: the part of the sign-off that typed text gives."""
 
     def to_json(self) -> str:
         return json.dumps(
@@ -63,6 +78,11 @@ class FlowState:
                 "previous": self.previous,
                 "noted": self.noted,
                 "held": self.held,
+                "outer": self.outer,
+                "page": self.page,
+                "sign_name": self.sign_name,
+                "sign_role": self.sign_role,
+                "signing": self.signing.value if self.signing else None,
             }
         )
 
@@ -74,7 +94,12 @@ class FlowState:
         try:
             data = json.loads(raw)
             asked_at = data.get("asked_at")
-            previous, held = data.get("previous"), data.get("held")
+            previous, held, outer = data.get("previous"), data.get("held"), data.get("outer")
+            sign_name, sign_role, signing = (
+                data.get("sign_name"),
+                data.get("sign_role"),
+                data.get("signing"),
+            )
             state = cls(
                 mode=Mode(data["mode"]),
                 position=int(data["position"]),
@@ -84,12 +109,22 @@ class FlowState:
                 previous=str(previous) if previous else None,
                 noted=bool(data.get("noted")),
                 held=str(held) if held else None,
+                outer=None if outer is None else int(outer),
+                page=int(data.get("page") or 0),
+                sign_name=str(sign_name) if sign_name else None,
+                sign_role=str(sign_role) if sign_role else None,
+                signing=ev.SignerPart(signing) if signing else None,
             )
         except (ValueError, KeyError, TypeError, AttributeError):
             return cls()
         total = len(questionnaire.items)
-        if not 0 <= state.position < total or (
-            state.then is not None and not RETURN_TO_REVIEW <= state.then < total
+        if (
+            not 0 <= state.position < total
+            or any(
+                where is not None and not RETURN_TO_REVIEW <= where < total
+                for where in (state.then, state.outer)
+            )
+            or not 0 <= state.page < len(questionnaire.sections)
         ):
             return cls()
         if state.previous is not None and questionnaire.position(state.previous) is None:
@@ -108,6 +143,10 @@ class Context:
     now: datetime | None = None
     vocabulary: Vocabulary = field(default_factory=dict)
     """The words people type for each choice (templates/strings.yaml, `typed`)."""
+    signer_name: str | None = None
+    """Who signs off a submission unless they say otherwise: the contact's name."""
+    signer_role: str | None = None
+    """The role the contact signed off with last time, if ever."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +155,8 @@ class Decision:
     effects: tuple[fx.Effect, ...]
     changes: tuple[AnswerChange, ...] = ()
     submit: bool = False
+    signer: fx.Signer | None = None
+    """Who signed off the submission (with `submit`)."""
 
 
 def unanswered(questionnaire: Questionnaire, answers: Mapping[str, Answer]) -> tuple[str, ...]:
@@ -146,9 +187,12 @@ class _Turn:
         self.changes: list[AnswerChange] = []
         self.effects: list[fx.Effect] = []
         self.submit = False
+        self.signer: fx.Signer | None = None
 
     def decision(self) -> Decision:
-        return Decision(self.state, tuple(self.effects), tuple(self.changes), self.submit)
+        return Decision(
+            self.state, tuple(self.effects), tuple(self.changes), self.submit, self.signer
+        )
 
     def reject(self, reason: fx.Reason, question_id: str | None = None) -> Decision:
         return Decision(self.state, (fx.Rejected(reason, question_id),))
@@ -172,19 +216,42 @@ class _Turn:
     def ask(self, position: int, then: int | None = None, previous: str | None = None) -> Decision:
         if position >= len(self.q.items):
             return self.review(at_end=True)
-        item = self.q.items[position]
-        self.state = FlowState(Mode.ASKING, position, True, then, self.asked_now(), previous)
-        self.effects.append(fx.Ask(item.id, position, self.answers.get(item.id)))
+        page = self.state.page
+        self.state = FlowState(
+            Mode.ASKING, position, True, then, self.asked_now(), previous, page=page
+        )
+        self.effects.append(self.asking())
         return self.decision()
 
-    def review(self, at_end: bool = False) -> Decision:
-        self.state = FlowState(Mode.REVIEW, self.state.position, True)
+    def asking(self) -> fx.Ask:
+        """The question in play, as the person should see it."""
+        position = self.state.position
+        item = self.q.items[position]
+        answered = len(self.q.items) - len(unanswered(self.q, self.answers))
+        in_review = self.state.then == RETURN_TO_REVIEW
+        return fx.Ask(item.id, position, self.answers.get(item.id), answered, in_review)
+
+    def review(self, at_end: bool = False, section: int | None = None) -> Decision:
+        """Show the answers: the section asked for, else the one the person was in (or, at
+        the end, the first with a question left)."""
+        missing = unanswered(self.q, self.answers)
+        if section is None or not 0 <= section < len(self.q.sections):
+            position = self.state.position
+            if at_end and missing:
+                position = self.q.position(missing[0]) or 0
+            section = self.q.section_number(position) - 1
+            if self.state.mode in (Mode.REVIEW, Mode.CONFIRM) and not at_end:
+                section = self.state.page  # the section they were looking at
+        self.state = FlowState(
+            Mode.REVIEW, self.state.position, True, asked_at=self.asked_now(), page=section
+        )
         self.effects.append(
             fx.ShowReview(
                 dict(self.answers),
-                unanswered(self.q, self.answers),
+                missing,
                 at_end=at_end,
                 submitted=self.ctx.submitted or self.submit,
+                section=section,
             )
         )
         return self.decision()
@@ -198,7 +265,8 @@ class _Turn:
             self.state = replace(self.state, previous=left)
             return self.decision()
         if then is not None and then != self.state.position:
-            self.ask(then, previous=left)  # resume where the user was (never this question)
+            # resume where the user was (never this question), and where that was going
+            self.ask(then, self.state.outer, previous=left)
         else:
             self.ask(self.state.position + 1, previous=left)
         if noted and self.state.mode is Mode.ASKING:
@@ -235,6 +303,34 @@ class _Turn:
             return None
         return old
 
+    def waited(self) -> bool:
+        """Whether the person has waited for the reply to their last step (so may not have
+        had it), rather than tapped twice in a row."""
+        now, asked_at = self.asked_now(), self.state.asked_at
+        return now is not None and asked_at is not None and now - asked_at >= RESHOW_AFTER
+
+    def show_again(self) -> Decision:
+        """What the person should be looking at, again; nothing else changes."""
+        if self.state.mode is Mode.ASKING:
+            return Decision(self.state, (self.asking(),))
+        previous = self.state.previous
+        self.review()
+        self.state = replace(self.state, previous=previous)  # a further tap is still a repeat
+        return self.decision()
+
+    def note_target(self) -> str | None:
+        """The question just left, when text may still be about it: its note was being
+        typed, or it was answered with one tap (a note on a tick often follows the tap)."""
+        previous = self.state.previous
+        if previous is None or self.state.mode not in (Mode.ASKING, Mode.REVIEW):
+            return None
+        if self.state.noted:
+            return previous
+        answer = self.answers.get(previous)
+        if answer is None or answer.value is None or self.q.item(previous).kind.is_free_text:
+            return None
+        return previous
+
     # -- events --------------------------------------------------------------
 
     def handle(self, event: ev.Event) -> Decision:
@@ -251,10 +347,22 @@ class _Turn:
                 return self.text(text, sent_at)
             case ev.Place(question_id, use):
                 return self.place(question_id, use)
-            case ev.Next(question_id) | ev.Skip(question_id):
+            case ev.Next(question_id):
                 return self.advance() if self.is_current(question_id) else self.quiet()
+            case ev.Skip(question_id):
+                if not self.is_current(question_id):
+                    return self.quiet()
+                left = self.q.items[self.state.position].id
+                if (answer := self.answers.get(left)) is None or answer.value is None:
+                    self.effects.append(fx.Skipped(left))
+                return self.advance()
+            case ev.Note(question_id):
+                return self.note(question_id)
             case ev.Keep(question_id):
-                return self.advance() if self.is_current(question_id) else self.start()
+                if self.is_current(question_id):
+                    return self.advance()
+                # the question in view is still there, just above: nothing to send again
+                return self.start() if not self.state.started else self.quiet()
             case ev.Back(question_id):
                 if not self.is_current(question_id):
                     return self.quiet()
@@ -266,22 +374,38 @@ class _Turn:
                 if position is None:
                     return self.reject(fx.Reason.UNKNOWN_QUESTION)
                 return self.ask(position, then=RETURN_TO_REVIEW)
-            case ev.Review():
-                return self.review()
-            case ev.Submit():
+            case ev.Review(section):
+                return self.review(section=section)
+            case ev.Submit(name, role):
                 if self.ctx.submitted:
                     return self.reject(fx.Reason.ALREADY_SUBMITTED)
-                self.state = FlowState(Mode.CONFIRM, self.state.position, True)
-                return Decision(self.state, (fx.AskConfirm(unanswered(self.q, self.answers)),))
-            case ev.Confirm():
+                given = _signer_parts(name, role)
+                if given is None:
+                    return self.reject(fx.Reason.SIGNER_TOO_LONG)
+                name, role = given
+                return self.ask_confirm(name or self.ctx.signer_name, role or self.ctx.signer_role)
+            case ev.Confirm(name, role):
                 if self.ctx.submitted:
                     return self.quiet()
                 if self.state.mode is not Mode.CONFIRM:
                     return self.reject(fx.Reason.STALE_BUTTON)
+                given = _signer_parts(name, role)
+                if given is None:
+                    return self.reject(fx.Reason.SIGNER_TOO_LONG)
+                name, role = given[0] or self.state.sign_name, given[1] or self.state.sign_role
+                if not name or not role:
+                    return self.ask_confirm(name, role)  # the sign-off needs both first
                 self.submit = True
-                self.state = replace(self.state, mode=Mode.REVIEW)
-                self.effects.append(fx.Submitted(unanswered(self.q, self.answers)))
+                self.signer = fx.Signer(name, role)
+                self.state = replace(
+                    self.state, mode=Mode.REVIEW, sign_name=None, sign_role=None, signing=None
+                )
+                self.effects.append(fx.Submitted(unanswered(self.q, self.answers), self.signer))
                 return self.decision()
+            case ev.Sign(part):
+                if self.ctx.submitted or self.state.mode is not Mode.CONFIRM:
+                    return self.reject(fx.Reason.STALE_BUTTON)
+                return self.ask_confirm(self.state.sign_name, self.state.sign_role, part)
             case ev.CancelSubmit():
                 return self.review() if self.state.mode is Mode.CONFIRM else self.quiet()
             case ev.Pause():
@@ -296,6 +420,37 @@ class _Turn:
             case ev.Batch(entries):
                 return self.batch(entries)
         raise TypeError(f"unknown event {event!r}")  # pragma: no cover
+
+    def ask_confirm(
+        self, name: str | None, role: str | None, typing: ev.SignerPart | None = None
+    ) -> Decision:
+        """Submit, signed off by `name` as `role`? Typed text gives `typing`, else the part
+        still missing."""
+        name, role = name or None, role or None
+        if typing is None:
+            typing = ev.SignerPart.NAME if not name else ev.SignerPart.ROLE if not role else None
+        self.state = FlowState(
+            Mode.CONFIRM,
+            self.state.position,
+            True,
+            page=self.state.page,
+            sign_name=name,
+            sign_role=role,
+            signing=typing,
+        )
+        self.effects.append(fx.AskConfirm(unanswered(self.q, self.answers), name, role, typing))
+        return self.decision()
+
+    def sign_text(self, text: str) -> Decision:
+        """Typed while confirming a submission: the name or role it asked for (the role,
+        unless the person chose to give another name)."""
+        if len(text) > MAX_SIGNER:
+            return self.reject(fx.Reason.SIGNER_TOO_LONG)
+        text = " ".join(text.split())  # one line on the form and in the summary
+        name, role = self.state.sign_name, self.state.sign_role
+        if self.state.signing is ev.SignerPart.NAME:
+            return self.ask_confirm(text, role)
+        return self.ask_confirm(name, text)
 
     def start(self) -> Decision:
         if self.state.started and self.state.mode in (Mode.ASKING, Mode.NOTE, Mode.PAUSED):
@@ -331,26 +486,67 @@ class _Turn:
             if (item.kind.is_free_text and not current) or (
                 self.state.mode in (Mode.ASKING, Mode.REVIEW) and question_id == self.state.previous
             ):
-                return self.quiet()  # the same button again, after it moved the person on
+                # the same button again, after it moved the person on: a double tap, or,
+                # a while later, a person whose reply was lost on the way (show it again)
+                return self.show_again() if self.waited() else self.quiet()
         note = _join(old.note if old else None, held)
         if note is not None and len(note) > MAX_TEXT:
             return self.reject(fx.Reason.TOO_LONG, question_id)
         answer = self.record(question_id, value, note)
         self.effects.append(fx.Recorded(question_id, answer))
-        then = self.state.then if current else self._resume_point()
+        then, outer = (self.state.then, None) if current else self._resume_point()
         asked_at = self.state.asked_at if self.state.position == position else None
-        self.state = FlowState(Mode.ASKING, position, True, then, asked_at, self.state.previous)
-        if item.kind.is_free_text or held is not None:
-            return self.advance(noted=held is not None)
-        self.state = replace(self.state, mode=Mode.NOTE)
+        self.state = FlowState(
+            Mode.ASKING,
+            position,
+            True,
+            then,
+            asked_at,
+            self.state.previous,
+            outer=outer,
+            page=self.state.page,
+        )
+        if held is None and _wants_note(item, value):
+            self.state = replace(self.state, mode=Mode.NOTE)
+            self.effects.append(fx.OfferNote(question_id, answer))
+            return self.decision()
+        return self.advance(noted=held is not None)
+
+    def note(self, question_id: str) -> Decision:
+        """Open the note of a question the person has left; they come back where they were."""
+        position = self.q.position(question_id)
+        if position is None:
+            return self.reject(fx.Reason.UNKNOWN_QUESTION)
+        if self.state.mode is Mode.NOTE and self.state.position == position:
+            answer = self.answers.get(question_id) or Answer(value=None)
+            return Decision(self.state, (fx.OfferNote(question_id, answer),))
+        if self.state.position == position and self.state.mode is Mode.ASKING:
+            then, outer = self.state.then, self.state.outer  # a note on the question in view
+        else:
+            then, outer = self._resume_point()
+        self.state = FlowState(
+            Mode.NOTE,
+            position,
+            True,
+            then,
+            self.asked_now(),
+            self.state.previous,
+            outer=outer,
+            page=self.state.page,
+        )
+        answer = self.answers.get(question_id) or Answer(value=None)
         self.effects.append(fx.OfferNote(question_id, answer))
         return self.decision()
 
-    def _resume_point(self) -> int | None:
-        """After answering a question out of turn, come back to where the user was."""
+    def _resume_point(self) -> tuple[int | None, int | None]:
+        """After a detour to another question, come back to where the user was: the
+        question in view (and where it goes next: `outer`), or the review."""
+        if self.state.mode is Mode.NOTE and self.state.then is not None:
+            # they leave a note they had opened on another question
+            return self.state.then, self.state.outer
         if self.state.mode in (Mode.REVIEW, Mode.CONFIRM) or not self.state.started:
-            return RETURN_TO_REVIEW if self.state.started else None
-        return self.state.position
+            return (RETURN_TO_REVIEW if self.state.started else None), None
+        return self.state.position, self.state.then
 
     def text(self, raw: str, sent_at: datetime | None) -> Decision:
         if self.state.mode is Mode.PAUSED:
@@ -360,31 +556,45 @@ class _Turn:
             return self.reject(fx.Reason.EMPTY)
         if len(text) > MAX_TEXT:
             return self.reject(fx.Reason.TOO_LONG)
+        if self.state.mode is Mode.CONFIRM and not self.ctx.submitted:
+            return self.sign_text(text)
+        target = self.note_target() if self.state.mode is Mode.REVIEW else None
+        if target is not None and _soon_after(sent_at, self.state.asked_at):
+            return self.add_to_note(target, text)  # typed just after the tap that got here
         if self.state.mode not in (Mode.ASKING, Mode.NOTE) or not self.state.started:
+            if self.ctx.submitted:
+                return self.reject(fx.Reason.AFTER_SUBMIT)
             return self.reject(fx.Reason.NOT_EXPECTED)
         item = self.q.items[self.state.position]
         old = self.answers.get(item.id)
         if self.state.mode is Mode.NOTE:
             answer = self.record(item.id, old.value if old else None, text)
             self.effects.append(fx.Recorded(item.id, answer))
+            if answer.value is None and self.state.then in (None, self.state.position):
+                # a note on the question in view, before answering it: it stays in view
+                return self.ask(self.state.position, self.state.outer, self.state.previous)
             return self.advance(noted=True)
         held, asked_at = self.state.held, self.state.asked_at
         if held is None and _before(sent_at, asked_at):
             # typed before this question was shown, so not meant as its answer
-            if self.state.noted and self.state.previous is not None:
-                return self.add_to_note(self.state.previous, text)
+            if (previous := self.note_target()) is not None:
+                return self.add_to_note(previous, text)
             return self.ask_where(item, text)
         if not item.kind.is_free_text:
-            return self.typed_choice(item, text)
+            return self.typed_choice(item, text, sent_at)
         if held is not None or (self.state.noted and _soon_after(sent_at, asked_at)):
             return self.ask_where(item, text)
         answer = self.record(item.id, text, old.note if old else None)
         self.effects.append(fx.Recorded(item.id, answer))
         return self.advance()
 
-    def typed_choice(self, item: Item, text: str) -> Decision:
+    def typed_choice(self, item: Item, text: str, sent_at: datetime | None) -> Decision:
         typed = read_choice(text, item.kind.value, item.kind.choices, self.ctx.vocabulary)
         if typed is None:
+            target = self.note_target()
+            if self.state.held is None and target and _soon_after(sent_at, self.state.asked_at):
+                # not an answer to this question, typed just after answering the last one
+                return self.add_to_note(target, text)
             return self.ask_where(item, text)
         held = _join(self.state.held, typed.note)
         if held is not None and len(held) > MAX_TEXT:
@@ -397,7 +607,7 @@ class _Turn:
         held = _join(self.state.held, text) or text
         if len(held) > MAX_TEXT:
             return self.reject(fx.Reason.TOO_LONG)
-        previous = self.state.previous if self.state.noted else None
+        previous = self.note_target()
         self.state = replace(self.state, held=held)
         return Decision(self.state, (fx.AskWhere(item.id, held, previous),))
 
@@ -416,7 +626,7 @@ class _Turn:
         if held is None or self.state.mode is not Mode.ASKING:
             return self.reject(fx.Reason.NOTHING_HELD)
         item = self.q.items[self.state.position]
-        if use is ev.Use.NOTE and self.state.noted and question_id == self.state.previous:
+        if use is ev.Use.NOTE and question_id == self.note_target():
             return self.add_to_note(question_id, held)
         if question_id != item.id:
             return self.reject(fx.Reason.NOTHING_HELD)
@@ -466,6 +676,21 @@ class _Turn:
             fx.BatchResult(tuple(saved), tuple(rejected), unanswered(self.q, self.answers))
         )
         return self.decision()
+
+
+def _wants_note(item: Item, value: str) -> bool:
+    """ "Our practice differs" asks how; every other choice moves straight on (a note stays
+    one tap away)."""
+    return item.kind is Kind.STATEMENT and value == "differs"
+
+
+def _signer_parts(name: str | None, role: str | None) -> tuple[str, str] | None:
+    """A name and role given with an event, cleaned ('' for one not given); None if
+    either is too long."""
+    parts = tuple(" ".join(clean(part or "").split()) for part in (name, role))
+    if any(len(part) > MAX_SIGNER for part in parts):
+        return None
+    return parts[0], parts[1]
 
 
 def _join(first: str | None, second: str | None) -> str | None:

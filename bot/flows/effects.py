@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from bot.flows.events import SignerPart
 from storage.records import Answer
 
 
@@ -24,13 +25,28 @@ class Reason(StrEnum):
     STALE_BUTTON = "stale_button"
     ALREADY_SUBMITTED = "already_submitted"
     NOTHING_HELD = "nothing_held"
+    AFTER_SUBMIT = "after_submit"
+    """Text after the audit was submitted (often a thank-you): answered kindly."""
+    SIGNER_TOO_LONG = "signer_too_long"
 
 
 @dataclass(frozen=True, slots=True)
 class Ask:
+    """A question. `answered`: how many questions have an answer (progress counts answers,
+    not position); `in_review`: asked from the review, which it returns to."""
+
     question_id: str
     position: int
     answer: Answer | None
+    answered: int = 0
+    in_review: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """The person chose to leave this question for now."""
+
+    question_id: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,26 +80,59 @@ class ConfirmChange:
 
 @dataclass(frozen=True, slots=True)
 class OfferNote:
+    """Ask for a note on an answered question (its answer can still be changed)."""
+
     question_id: str
     answer: Answer
 
 
 @dataclass(frozen=True, slots=True)
 class ShowReview:
+    """The answers so far. `section` (0-based) is the part in view where a channel shows one
+    section at a time."""
+
     answers: Mapping[str, Answer]
     unanswered: tuple[str, ...]
     at_end: bool = False
     submitted: bool = False
+    section: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Signer:
+    """Who signs off a submission: their name and role ("Head of inclusion")."""
+
+    name: str
+    role: str
 
 
 @dataclass(frozen=True, slots=True)
 class AskConfirm:
+    """Submit, signed off by `name` as `role`? Either may be None: not known yet.
+    `typing`: what text typed now gives (the part missing, or the one the person chose to
+    change); None when both are there and confirming is one step."""
+
     unanswered: tuple[str, ...]
+    name: str | None = None
+    role: str | None = None
+    typing: SignerPart | None = None
+
+    @property
+    def signer(self) -> Signer | None:
+        return Signer(self.name, self.role) if self.name and self.role else None
+
+    @property
+    def asks(self) -> SignerPart | None:
+        """What the person is asked to type: `typing`, else a part that is missing."""
+        if self.typing is not None:
+            return self.typing
+        return SignerPart.NAME if not self.name else SignerPart.ROLE if not self.role else None
 
 
 @dataclass(frozen=True, slots=True)
 class Submitted:
     unanswered: tuple[str, ...]
+    signer: Signer | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +162,7 @@ class BatchResult:
 
 Effect = (
     Ask
+    | Skipped
     | Recorded
     | AskWhere
     | ConfirmChange

@@ -53,6 +53,13 @@ class Next:
 
 
 @dataclass(frozen=True, slots=True)
+class Note:
+    """Add or change the note on a question already answered (it can be re-answered too)."""
+
+    question_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class Keep:
     """Keep the stored answer (a colleague's) rather than change it, and carry on."""
 
@@ -76,17 +83,40 @@ class Jump:
 
 @dataclass(frozen=True, slots=True)
 class Review:
-    pass
+    """Show the answers; `section` (0-based) picks the part in view, None: where I am."""
+
+    section: int | None = None
+
+
+class SignerPart(StrEnum):
+    """A part of the sign-off that the person types: their name or their role."""
+
+    NAME = "name"
+    ROLE = "role"
 
 
 @dataclass(frozen=True, slots=True)
 class Submit:
-    pass
+    """Start submitting; `name` and `role` sign it off at once where a channel has them
+    (an email's "SUBMIT name, role")."""
+
+    name: str | None = None
+    role: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Confirm:
-    pass
+    """Submit, signed off as shown; `name`/`role` given here replace what was shown."""
+
+    name: str | None = None
+    role: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Sign:
+    """The person will type this part of the sign-off next (another name, another role)."""
+
+    part: SignerPart
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +156,7 @@ Event = (
     | Text
     | Place
     | Next
+    | Note
     | Keep
     | Skip
     | Back
@@ -133,6 +164,7 @@ Event = (
     | Review
     | Submit
     | Confirm
+    | Sign
     | CancelSubmit
     | Pause
     | Status

@@ -6,6 +6,8 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.questionnaire import Kind
+from bot.summary.actions import Action
+from bot.summary.compare import AnswerChange
 from bot.summary.model import (
     Amendment,
     Attention,
@@ -138,6 +140,28 @@ class Wording:
         value = point.answer.value if point.answer else None
         return self.s("attention.flagged", answer=self.choice(kind, value))
 
+    def f(self, key: str, **context: Any) -> str:
+        """A follow-up actions text."""
+        return self.t.string(f"follow_up.{key}", **context)
+
+    def c(self, key: str, **context: Any) -> str:
+        """A text of the comparison with an earlier round."""
+        return self.t.string(f"compare.{key}", **context)
+
+    def severity(self, action: Action) -> str:
+        return self.f(f"severity.{action.severity.value}")
+
+    def action_status(self, action: Action) -> str:
+        """'Open', 'Done by cli:jo, 02 Dec 2026 10:00', or open again after a change."""
+        if action.done is not None:
+            return self.f(
+                "status.done", who=action.done.done_by, when=self.when(action.done.done_at)
+            )
+        if action.superseded is not None:
+            earlier = action.superseded
+            return self.f("status.reopened", who=earlier.done_by, when=self.when(earlier.done_at))
+        return self.f("status.open")
+
     def answered_of(self, answered: int, total: int) -> str:
         return self.s("answered_of", answered=answered, total=total)
 
@@ -166,6 +190,18 @@ class Wording:
         value = answer.value if answer is not None else None
         note = answer.note if answer is not None and answer.note else ""
         return self.s("change.version", answer=self.choice(kind, value), note=note)
+
+    def compared(self, change: AnswerChange) -> str:
+        """'Yes → No (note: "Only for pupils on roll")': the earlier round's answer, then now."""
+        before = self.answer_version(change.question, change.before)
+        after = self.answer_version(change.question, change.after)
+        return self.s("change.line", before=before, after=after)
+
+    def answer_version(self, question: Question, answer: Answer | None) -> str:
+        """An answer with its note, to `question`; None reads 'Not answered'."""
+        value = answer.value if answer is not None else None
+        note = (answer.note or "").strip() if answer is not None else ""
+        return self.s("change.version", answer=self.choice(question.item.kind, value), note=note)
 
 
 def template_context(summary: Summary) -> dict[str, Any]:

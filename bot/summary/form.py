@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from bot.questionnaire import Kind
+from bot.signoff import attestation
 from bot.summary.context import Wording
 from bot.summary.model import PartnershipResult, SectionSummary, Summary
 from storage.records import Status
@@ -49,6 +50,9 @@ def form_context(summary: Summary, result: PartnershipResult) -> dict[str, Any]:
         "amended_marker": w.s("marker.amended"),
         "amended_legend": w.s("legend.amended"),
         "sections": [_section(w, section, result) for section in summary.sections],
+        "signoff_heading": w.s("docx.signoff_heading"),
+        "attestation": result.signoff.attestation if result.signoff else attestation(q),
+        "signoff_line": _signoff(w, result),
         "changes_heading": w.s("docx.changes"),
         "changes_header": [
             w.s("docx.number"),
@@ -70,6 +74,14 @@ def form_context(summary: Summary, result: PartnershipResult) -> dict[str, Any]:
             for a in result.amendments
         ],
     }
+
+
+def _signoff(w: Wording, result: PartnershipResult) -> str:
+    """The signature line: who signed off, as what and when, or a blank line to sign on."""
+    signed = result.signoff
+    if signed is None:
+        return w.s("docx.signoff_blank")
+    return w.s("docx.signoff", name=signed.name, role=signed.role, when=w.when(signed.signed_at))
 
 
 def _status(w: Wording, result: PartnershipResult) -> str:

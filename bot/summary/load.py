@@ -7,8 +7,13 @@ from datetime import UTC, datetime, tzinfo
 
 from bot import history_chain
 from bot.questionnaire_store import stored_questionnaire
+from bot.summary.actions import derive_actions
+from bot.summary.compare import compare_rounds
 from bot.summary.model import NOT_STARTED_WARNING_DAYS, Summary, compile_summary
-from storage import Database, partnerships, reports, responses, rounds
+from bot.summary.queries import query_views
+from storage import Database, partnerships, reports, responses, rounds, signoffs
+from storage import actions as action_store
+from storage import queries as query_store
 from storage import reminders as reminder_store
 
 
@@ -44,7 +49,10 @@ async def load_summary(
         answers = await reports.round_answers(conn, found.id)
         flags = await reminder_store.flags(conn, found.id)
         history = {r.id: await responses.history(conn, r.id) for r in in_round}
-    verified = await history_chain.verify(db)
+        signed = await signoffs.latest(conn, (r.id for r in in_round))
+        done = await action_store.done_in_round(conn, found.id)
+        verified = await history_chain.round_intact(conn, found.id)
+        asked = await query_store.in_round(conn, found.id)
     summary = compile_summary(
         found,
         questionnaire,
@@ -57,5 +65,16 @@ async def load_summary(
         warning_days=warning_days,
         flags=flags,
         history=history,
+        signoffs=signed,
     )
-    return replace(summary, history_verified=verified.history_ok)
+    actions = derive_actions(questionnaire, summary.questions, summary.partnerships, done)
+    queries = query_views(asked, summary.questions, now, zone)
+    return replace(summary, history_verified=verified, actions=actions, queries=queries)
+
+
+async def with_comparison(
+    db: Database, summary: Summary, earlier_round: int, *, zone: tzinfo = UTC
+) -> Summary:
+    """`summary` with what changed since `earlier_round` (NoRoundError if there is none)."""
+    earlier = await load_summary(db, summary.generated_at, round_id=earlier_round, zone=zone)
+    return replace(summary, comparison=compare_rounds(summary, earlier))

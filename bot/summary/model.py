@@ -14,11 +14,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from bot.questionnaire import Item, Kind, Questionnaire, Section
-from storage.records import Answer, Contact, Partnership, Response, Round, Status
+from storage.records import Answer, Contact, Partnership, Response, Round, SignOff, Status
 from storage.reminders import Flag
 from storage.responses import HistoryEntry
+
+if TYPE_CHECKING:
+    from bot.summary.actions import Action
+    from bot.summary.compare import Comparison
+    from bot.summary.queries import QueryView
 
 NOT_STARTED_WARNING_DAYS = 7
 """How close to the deadline a partnership that has not started becomes a point to look at."""
@@ -118,6 +124,8 @@ class PartnershipResult:
     answered_by: tuple[str, ...] = ()
     """Everyone who gave an answer or wrote a note, in the order they first did."""
     amendments: tuple[Amendment, ...] = ()
+    signoff: SignOff | None = None
+    """Who signed off the submission (the latest, if it was submitted more than once)."""
 
     @property
     def name(self) -> str:
@@ -316,6 +324,12 @@ class Summary:
     """One entry per day from the opening to today (or the closing); empty if no days."""
     history_verified: bool | None = None
     """Whether every answer's history chain checked out when compiled (None: not checked)."""
+    actions: tuple[Action, ...] = ()
+    """Answers the questionnaire's rules mark for follow-up (`bot.summary.actions`)."""
+    comparison: Comparison | None = None
+    """What changed since an earlier round, when asked for (`bot.summary.compare`)."""
+    queries: tuple[QueryView, ...] = ()
+    """The LA's queries to partnerships, open ones first (`bot.summary.queries`)."""
 
     @property
     def days_left(self) -> int:
@@ -370,9 +384,10 @@ def compile_summary(
     warning_days: int = NOT_STARTED_WARNING_DAYS,
     flags: Iterable[Flag] = (),
     history: Mapping[int, Sequence[HistoryEntry]] | None = None,
+    signoffs: Mapping[int, SignOff] | None = None,
 ) -> Summary:
-    """Build the summary from storage records; `answers` and `history` are keyed by
-    response id (`history` oldest first, as storage returns it).
+    """Build the summary from storage records; `answers`, `history` and `signoffs` are
+    keyed by response id (`history` oldest first, as storage returns it).
 
     `flags` are the round's reminder flags: unresolved ones become points to look at, as do
     unreachable contacts of partnerships that have not submitted.
@@ -394,6 +409,7 @@ def compile_summary(
                 answers.get(response.id, {}),
                 (history or {}).get(response.id, ()),
                 questions,
+                (signoffs or {}).get(response.id),
             )
             for response in responses
             if response.partnership_id in names
@@ -439,6 +455,7 @@ def _result(
     answers: Mapping[str, Answer],
     history: Sequence[HistoryEntry],
     questions: tuple[Question, ...],
+    signoff: SignOff | None = None,
 ) -> PartnershipResult:
     relevant = {q.item.id: answers[q.item.id] for q in questions if q.item.id in answers}
     name = names[response.partnership_id].name
@@ -460,6 +477,7 @@ def _result(
         started_at=history[0].changed_at if history else None,
         answered_by=tuple(dict.fromkeys(n for n in authors if n)),
         amendments=_amendments(name, response.submitted_at, history, questions),
+        signoff=signoff,
     )
 
 

@@ -1,5 +1,6 @@
 """The summary as an Excel workbook: Progress, Charts (native Excel charts), Answers matrix,
-Notes, Points to look at, Changes after submission.
+Notes, Points to look at, Actions, Changes after submission (and, when compared with an
+earlier round, what changed since).
 
 Questions are numbered 1..N as in the chat, with their section beside the number. In the
 matrix, "No" and "Our practice differs" are highlighted, a cell with a note carries it as a
@@ -20,7 +21,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.questionnaire import Kind
+from bot.questionnaire import Kind, Severity
 from bot.summary.context import Wording
 from bot.summary.model import Cell as AnswerCell
 from bot.summary.model import Summary
@@ -33,6 +34,11 @@ _BOLD = Font(bold=True)
 STAND_OUT = PatternFill("solid", fgColor="FDD9B5")
 """The HTML report's highlight for "No" and "Our practice differs"."""
 UNANSWERED = Font(italic=True, color="777777")
+SEVERITY_FILL = {
+    Severity.RED: PatternFill("solid", fgColor="F4C7C3"),
+    Severity.AMBER: PatternFill("solid", fgColor="FDE7B0"),
+}
+"""The HTML report's colours for an action's severity."""
 COMMENT_AUTHOR = "Audit bot"
 
 
@@ -46,6 +52,11 @@ def render_xlsx(summary: Summary) -> bytes:
     _matrix(book.create_sheet(), summary, w)
     _notes(book.create_sheet(), summary, w)
     _attention(book.create_sheet(), summary, w)
+    _actions(book.create_sheet(), summary, w)
+    if summary.queries:
+        _queries(book.create_sheet(), summary, w)
+    if summary.comparison is not None:
+        _compared(book.create_sheet(), summary, w)
     _changes(book.create_sheet(), summary, w)
     out = io.BytesIO()
     book.save(out)
@@ -57,6 +68,7 @@ def _progress(sheet: Worksheet, summary: Summary, w: Wording) -> None:
     keys = ("partnership", "status", "answered", "total", "last_activity", "submitted_at")
     header = [w.s(f"column.{key}") for key in (*keys, "contacts")]
     header += [w.s("column.submitted_by"), w.s("column.amended_at")]
+    header += [w.s(f"column.{key}") for key in ("signed_off_by", "signoff_role", "signed_off_at")]
     rows: list[list[Cell]] = [
         [
             p.name,
@@ -68,10 +80,14 @@ def _progress(sheet: Worksheet, summary: Summary, w: Wording) -> None:
             ", ".join(p.contacts),
             p.submitted_by,
             _local(summary, p.amended_at) if p.amendments else None,
+            p.signoff.name if p.signoff else None,
+            p.signoff.role if p.signoff else None,
+            _local(summary, p.signoff.signed_at) if p.signoff else None,
         ]
         for p in summary.partnerships
     ]
-    _fill(sheet, header, rows, widths=(30, 14, 10, 8, 18, 18, 40, 20, 18), freeze="B2")
+    widths = (30, 14, 10, 8, 18, 18, 40, 20, 18, 24, 24, 18)
+    _fill(sheet, header, rows, widths=widths, freeze="B2")
 
 
 def _matrix(sheet: Worksheet, summary: Summary, w: Wording) -> None:
@@ -162,6 +178,69 @@ def _attention(sheet: Worksheet, summary: Summary, w: Wording) -> None:
             rows.append([a.partnership, q.number, q.section_number, q.item.id, q.item.text])
             rows[-1] += [w.attention(a), answer, note]
     _fill(sheet, header, rows, widths=(28, 6, 8, 22, 50, 40, 40, 50), freeze="B2")
+
+
+def _actions(sheet: Worksheet, summary: Summary, w: Wording) -> None:
+    """Answers that need follow-up: severity, what to do, and whether it is done."""
+    sheet.title = w.f("sheet")
+    header = [w.f("column.id"), w.f("column.severity")]
+    keys = ("partnership", "number", "section", "question_id", "question", "answer", "note")
+    header += [w.s(f"column.{key}") for key in keys]
+    header += [w.f("column.suggested"), w.f("column.status")]
+    rows: list[list[Cell]] = []
+    for a in summary.actions:
+        q = a.question
+        rows.append([a.code, w.severity(a), a.partnership, q.number, q.section_number])
+        rows[-1] += [q.item.id, q.item.text, w.choice(q.item.kind, a.answer.value), a.note]
+        rows[-1] += ["\n".join(a.suggestions), w.action_status(a)]
+    widths = (8, 10, 28, 6, 8, 22, 50, 30, 40, 50, 30)
+    _fill(sheet, header, rows, widths=widths, freeze="C2")
+    for r, a in enumerate(summary.actions, start=2):
+        severity = sheet.cell(row=r, column=2)
+        severity.fill = SEVERITY_FILL[a.severity]
+        severity.font = _BOLD
+
+
+def _queries(sheet: Worksheet, summary: Summary, w: Wording) -> None:
+    """The LA's queries to partnerships, open ones first, with their age in days."""
+    sheet.title = w.t.string("queries.summary.sheet")
+    keys = ("id", "partnership", "question", "comment", "asked", "status", "reply")
+    header = [w.t.string(f"queries.cli.column.{key}") for key in keys]
+    header.insert(5, w.t.string("queries.summary.age_column"))
+    rows: list[list[Cell]] = [
+        [q.id, q.partnership, q.question, q.comment, q.asked, q.age_days, q.status, q.reply]
+        for q in summary.queries
+    ]
+    _fill(sheet, header, rows, widths=(6, 28, 50, 50, 20, 8, 36, 40), freeze="C2")
+
+
+def _compared(sheet: Worksheet, summary: Summary, w: Wording) -> None:
+    """Every answer that differs from the earlier round's; newly "No"/"differs" highlighted."""
+    comparison = summary.comparison
+    assert comparison is not None
+    earlier = comparison.previous.id
+    sheet.title = w.c("sheet", round=earlier)
+    keys = ("partnership", "number", "section", "question_id", "question")
+    header = [w.s(f"column.{key}") for key in keys]
+    header += [w.c("column.before", round=earlier), w.s("column.note")]
+    header += [w.c("column.after"), w.s("column.note"), w.c("column.reworded")]
+    rows: list[list[Cell]] = []
+    for change in comparison.changes:
+        q, before, after = change.question, change.before, change.after
+        rows.append([change.partnership, q.number, q.section_number, q.item.id, q.item.text])
+        rows[-1] += [
+            w.choice(q.item.kind, before.value if before else None),
+            before.note if before and before.note else None,
+            w.choice(q.item.kind, after.value),
+            after.note or None,
+            w.c("reworded") if change.reworded else None,
+        ]
+    _fill(sheet, header, rows, widths=(28, 6, 8, 22, 50, 20, 40, 20, 40, 20), freeze="B2")
+    for r, change in enumerate(comparison.changes, start=2):
+        if change.newly_stands_out:
+            now = sheet.cell(row=r, column=8)
+            now.fill = STAND_OUT
+            now.font = _BOLD
 
 
 def _changes(sheet: Worksheet, summary: Summary, w: Wording) -> None:

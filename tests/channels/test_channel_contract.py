@@ -5,6 +5,7 @@ renderer to the tables below and must pass the same tests."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
@@ -14,17 +15,18 @@ import pytest
 
 from bot.audit_service import Outcome
 from bot.channels.console import ConsoleChat
-from bot.channels.email.conversation import conversation_notice
+from bot.channels.email.conversation import conversation_notice, question_refs
 from bot.channels.email.deliver import action_keyword, email_for, keyword
 from bot.channels.email.replies import Command, parse_with_texts
 from bot.channels.telegram import callback_codec as codec
 from bot.channels.telegram import notices as telegram_notices
 from bot.channels.telegram import render
-from bot.config import EmailSettings
+from bot.config import EmailSettings, Settings
 from bot.flows import effects as fx
 from bot.flows import events as ev
-from bot.notices import Action, Intent, Notice
-from bot.questionnaire import Questionnaire
+from bot.notices import Action, Attachment, Intent, Notice
+from bot.queries import answered_notice, query_notice
+from bot.questionnaire import Questionnaire, load_questionnaire
 from bot.reminders import (
     FlagDecision,
     Reminder,
@@ -34,10 +36,18 @@ from bot.reminders import (
     flag_notice,
     reminder_notice,
 )
+from bot.submission_notices import (
+    FORM_CAPTION,
+    colleague_notice,
+    receipt_notice,
+    submission_facts,
+)
 from bot.summary.load import load_summary
+from bot.summary.model import number_questions
 from bot.summary.schedule import summary_notice
 from bot.texts import texts
-from storage.records import Address, Answer, Contact, Status
+from storage.queries import Query
+from storage.records import Address, Answer, AnswerChange, Contact, Status
 from tests.conftest import Seeded
 from tests.fake_bot_api import check_markup, parse_html
 
@@ -51,7 +61,8 @@ def effects(q: Questionnaire) -> list[fx.Effect]:
     return [
         fx.Ask(first.id, 0, None),
         fx.Ask(first.id, 0, theirs),
-        fx.Ask(free.id, 11, Answer("typed <b>")),
+        fx.Ask(free.id, 11, Answer("typed <b>"), answered=3, in_review=True),
+        fx.Skipped(first.id),
         fx.Recorded(first.id, Answer("yes", "a note <b>")),
         fx.Recorded(first.id, Answer("yes", "more"), added=True),
         fx.AskWhere(first.id, "maybe <b>"),
@@ -60,9 +71,14 @@ def effects(q: Questionnaire) -> list[fx.Effect]:
         fx.OfferNote(first.id, Answer("yes")),
         fx.OfferNote(statement.id, Answer("differs")),
         fx.ShowReview({first.id: theirs}, (free.id,)),
+        fx.ShowReview({first.id: theirs}, (free.id,), section=6),
         fx.ShowReview({}, (), at_end=True, submitted=True),
         fx.AskConfirm((free.id,)),
+        fx.AskConfirm((), "Sam <S>", None, ev.SignerPart.ROLE),
+        fx.AskConfirm((), "Sam <S>", "Head of <b>", ev.SignerPart.NAME),
+        fx.AskConfirm((free.id,), "Sam <S>", "Head of <b>"),
         fx.Submitted(()),
+        fx.Submitted((), fx.Signer("Sam <S>", "Head of <b>")),
         fx.Paused(),
         fx.ShowStatus(3, 44, False),
         *(fx.Rejected(reason) for reason in fx.Reason),
@@ -76,17 +92,20 @@ def test_the_samples_cover_every_effect(questionnaire: Questionnaire) -> None:
 
 def console_render(seeded: Seeded, effect: fx.Effect) -> list[str]:
     shown: list[str] = []
-    chat = ConsoleChat(seeded.service, CONTACT.id, lambda prompt: "", shown.append)
+    chat = ConsoleChat(seeded.service, CONTACT.id, lambda prompt: "", shown.append, Settings())
     chat.show(Outcome(CONTACT, (effect,), seeded.questionnaire, seeded.round, {}))
     return shown
 
 
 def telegram_render(seeded: Seeded, effect: fx.Effect) -> list[str]:
-    plan = render.plan((effect,), seeded.questionnaire, {}, CONTACT, seeded.round, None)
-    for message in plan.sends:
+    """As shown after a tap on the effect's question, where it has one."""
+    in_play = getattr(effect, "question_id", None)
+    plan = render.plan((effect,), seeded.questionnaire, {}, CONTACT, seeded.round, in_play)
+    messages = [*plan.sends, *([plan.edit] if plan.edit else [])]
+    for message in messages:
         parse_html(message.text)  # Telegram would refuse anything else
         check_markup(message.keyboard.to_dict() if message.keyboard else None)
-    return [m.text for m in plan.sends]
+    return [m.text for m in messages]
 
 
 def email_render(seeded: Seeded, effect: fx.Effect) -> list[str]:
@@ -133,6 +152,37 @@ async def notices(seeded: Seeded) -> list[Notice]:
         ),
         Notice("invite", {**invited, "links": {}, "deadline": "2026-11-30"}),
         conversation_notice("unsigned", CONTACT, "<m1@east.example>"),
+        *submission_notices(seeded),
+        *query_notices(seeded),
+    ]
+
+
+def submission_notices(seeded: Seeded) -> list[Notice]:
+    """The receipt (with its form, as the outbox worker attaches it) and a colleague's word."""
+    answers = {item.id: Answer("yes") for item in seeded.questionnaire.items[:40]}
+    facts = submission_facts(CONTACT, seeded.questionnaire, answers, NOW, UTC)
+    receipt = receipt_notice(facts, ["Sam <S>", "Lee & Co"])
+    form = Attachment("east-p-co.docx", b"PK", FORM_CAPTION)
+    colleague = Contact(2, 1, CONTACT.partnership, "Sam <S>", "sam@north.example")
+    return [
+        replace(receipt, context={**receipt.context, "form_attached": True}, attachments=[form]),
+        colleague_notice(facts, colleague),
+    ]
+
+
+def query_notices(seeded: Seeded) -> list[Notice]:
+    """The LA's query to a contact (answered, and not yet), and the reply back to the LA."""
+    question = number_questions(seeded.questionnaire)[4]
+    answered = Answer("yes", "on the <referral> form & more")
+    comment = "Which <system> & where?"
+    asked = query_notice(CONTACT, question, answered, comment)
+    query = Query(1, 1, 1, "East <P> & Co", question.item.id, comment, "cli:jo", NOW, "yes",
+                  None, ("telegram:9001",))  # fmt: skip
+    change = AnswerChange(question.item.id, "no", "No change <really> & so")
+    return [
+        asked,
+        query_notice(CONTACT, question, None, comment),
+        answered_notice(query, question, change, "Sam <S>", "Monday 02 November 2026 at 10:00"),
     ]
 
 
@@ -168,6 +218,10 @@ async def test_every_notice_kind_renders_in_every_channel(seeded: Seeded) -> Non
         "summary.la",
         "invite",
         "conversation",
+        "receipt",
+        "submitted.colleague",
+        "query",
+        "query.answered",
     }
     for channel, render_notice in NOTICE_RENDERERS.items():
         for notice in found:
@@ -182,12 +236,22 @@ def telegram_round_trip(action: Action) -> tuple[Intent, dict[str, object]]:
     snooze = codec.decode_snooze(data)
     if snooze is not None:
         return Intent.SNOOZE, {"round_id": snooze[0], "choice": snooze[1]}
-    assert codec.decode(data) == ev.Start()
+    event = codec.decode(data)
+    if isinstance(event, ev.Jump):  # the question, numbered as in every channel
+        number = QUESTIONNAIRE_NUMBERS[event.question_id]
+        return Intent.ANSWER_QUERY, {"question_id": event.question_id, "number": number}
+    assert event == ev.Start()
     return Intent.CONTINUE, {}
 
 
 def email_round_trip(action: Action) -> tuple[Intent, dict[str, object]]:
-    """The word the email suggests, as a reply, read back by the reply parser."""
+    """The word the email suggests, as a reply, read back by the reply parser; a query is
+    answered with the question's number, as the email says."""
+    if action.intent is Intent.ANSWER_QUERY:
+        refs = question_refs(load_questionnaire()[0])
+        [read] = parse_with_texts(f"{action.args['number']} no - a note\n", refs).answers
+        number = QUESTIONNAIRE_NUMBERS[read.question_id]
+        return Intent.ANSWER_QUERY, {"question_id": read.question_id, "number": number}
     word = keyword(action_keyword(action))
     [command] = parse_with_texts(f"{word}\n", ()).commands
     match command:
@@ -200,6 +264,9 @@ def email_round_trip(action: Action) -> tuple[Intent, dict[str, object]]:
             # the round is the one the reply's sender is answering
             return Intent.SNOOZE, {"round_id": action.args["round_id"], "choice": choice.value}
     raise AssertionError(command)
+
+
+QUESTIONNAIRE_NUMBERS = {q.item.id: q.number for q in number_questions(load_questionnaire()[0])}
 
 
 ACTION_ENCODINGS: dict[str, Callable[[Action], tuple[Intent, dict[str, object]]]] = {

@@ -38,7 +38,7 @@ def setup(tmp_path: Path) -> Path:
     assert auditbot(db, "init").returncode == 0
     result = auditbot(db, "partnerships", "import", str(directory))
     assert result.returncode == 0, result.stderr
-    assert "3 new partnership(s), 4 new contact(s)" in result.stdout
+    assert "3 new partnerships, 4 new contacts" in result.stdout
     result = auditbot(db, "round", "open", "--deadline", "2099-01-31")
     assert result.returncode == 0, result.stderr
     return db
@@ -52,11 +52,11 @@ def full_script(q: Questionnaire) -> tuple[str, dict[str, tuple[str, str]]]:
         note = f'Note {n} for {item.id} <with> & "marks"'
         if item.kind is Kind.TICK:
             choice = "yes" if n % 2 else "no"
-            lines += [choice, note]
+            lines.append(f"{choice} - {note}")  # one line per tick, its note after a dash
             expected[item.id] = ("Yes" if choice == "yes" else "No", note)
         elif item.kind is Kind.STATEMENT:
             choice = "differs" if n % 2 else "true"
-            lines += [choice, note]
+            lines += [choice, note] if choice == "differs" else [f"{choice} - {note}"]
             expected[item.id] = (
                 "Our practice differs" if choice == "differs" else "True for us",
                 note,
@@ -65,7 +65,7 @@ def full_script(q: Questionnaire) -> tuple[str, dict[str, tuple[str, str]]]:
             answer = f"Answer {n} to {item.id}"
             lines.append(answer)
             expected[item.id] = (answer, "")
-    lines += ["/submit", "yes"]
+    lines += ["/submit", "Head of inclusion", "yes"]  # the role for the sign-off, then submit
     return "\n".join(lines) + "\n", expected
 
 
@@ -76,7 +76,13 @@ def test_piped_full_audit_is_exported_and_submitted(
     result = auditbot(setup, "chat", "--as", "alice@north.example", stdin=script)
     assert result.returncode == 0, result.stderr
     assert "your audit has been submitted" in result.stdout
+    assert "To sign off the audit, type your role" in result.stdout
+    assert "signed off by Alice Archer, Head of inclusion" in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
+    history = auditbot(setup, "history", "--partnership", "North Partnership")
+    assert history.returncode == 0, history.stderr
+    assert "Submitted, signed off" in history.stdout
+    assert "Head of inclusion" in history.stdout
 
     exported = auditbot(setup, "export", "--format", "csv")
     assert exported.returncode == 0, exported.stderr
@@ -99,13 +105,13 @@ def test_piped_full_audit_is_exported_and_submitted(
 
 
 def test_chat_stops_and_resumes_where_it_left_off(setup: Path) -> None:
-    first = auditbot(setup, "chat", "--as", "carol@south.example", stdin="yes\n\nno\n")
+    first = auditbot(setup, "chat", "--as", "carol@south.example", stdin="yes\nno\n/back\n")
     assert first.returncode == 0, first.stderr
     assert "Paused" in first.stdout
     second = auditbot(setup, "chat", "--as", "carol@south.example", stdin="")
-    # Carol stopped at the note offer for question 2; she is asked question 2 again.
-    assert "question 2 of 44" in second.stdout.split("Hello")[1]
-    assert "Current answer: No (by Carol Cole)" in second.stdout
+    # Carol went back to question 2 and stopped there; she is asked question 2 again.
+    assert "[2/44]" in second.stdout.split("Hello")[1]
+    assert "Current answer: No\n" in second.stdout  # her own: no "(by Carol Cole)"
 
 
 def test_typed_answers_carry_their_notes_and_unclear_text_is_asked_about(setup: Path) -> None:
@@ -280,3 +286,25 @@ def test_go_takes_only_plain_digits(setup: Path) -> None:
     assert "There is no question ²" in result.stdout
     assert "There is no question ٣" in result.stdout
     assert "went wrong" not in result.stdout + result.stderr
+
+
+def test_chat_takes_one_line_per_tick_with_notes_by_dash_or_note(setup: Path) -> None:
+    script = "yes\nno - landline only\n/note 1\nheld on the referral form\n/note\n\n/quit\n"
+    result = auditbot(setup, "chat", "--as", "alice@north.example", stdin=script)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Type your note on question 1 (Address)" in out
+    # /note alone: the question last saved (here, question 1 again)
+    assert "Question 1 (Address) has the note: held on the referral form" in out
+    # back at question 3 after each note, its section's question in view
+    assert out.count("[3/44] Emails and other electronic contact points") == 3
+    assert "(1/7 · What information do you hold" in out
+    exported = auditbot(setup, "export", "--format", "csv")
+    rows = {
+        r["Question id"]: (r["Answer"], r["Note"])
+        for r in csv.DictReader(io.StringIO(exported.stdout))
+        if r["Partnership"] == "North Partnership"
+    }
+    assert rows["s1.address"] == ("Yes", "held on the referral form")
+    assert rows["s1.telephone"] == ("No", "landline only")
+    assert rows["s1.electronic_contacts"] == ("", "")

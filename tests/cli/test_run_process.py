@@ -80,11 +80,15 @@ async def reply(user: FakeUser, since: int, *fragments: str) -> int:
 
 
 async def answer(user: FakeUser, item_kind: Kind, number: int) -> None:
-    """Answer the question on screen the way a lead would: a tap, and a note or Next."""
+    """Answer the question on screen the way a lead would: a tap (and a note by ✎ Note), or
+    typed words."""
     since = len(user.api.calls)
+    following = f"{number} of 44 answered" if number < 44 else "last question"
     if item_kind is Kind.TICK:
         await user.click("Yes", settle=False)
-        since = await reply(user, since, "note")
+        since = await reply(user, since, following)
+        await user.click("✎ Note", settle=False)
+        since = await reply(user, since, "Type your note")
         await user.send(f"note {number} <b>&</b>", settle=False)
     elif item_kind is Kind.STATEMENT:
         await user.click("Our practice differs", settle=False)
@@ -94,11 +98,11 @@ async def answer(user: FakeUser, item_kind: Kind, number: int) -> None:
         await user.send(f"typed answer {number}", settle=False)
         # typed within a minute of a typed note: the bot asks whether it is more of the note
         asks = f"Is this your answer to question {number}"
-        await reply(user, since, asks, f"question {number + 1} of 44", "end")
+        await reply(user, since, asks, following)
         if asks in user.messages[-1].text:
             since = len(user.api.calls)
             await user.click(f"It answers question {number}", settle=False)
-    await reply(user, since, f"question {number + 1} of 44" if number < 44 else "end")
+    await reply(user, since, following)
 
 
 async def test_invite_answer_kill_restart_finish_and_export(
@@ -112,7 +116,7 @@ async def test_invite_answer_kill_restart_finish_and_export(
     bot = await start_bot(env)
     alice = api.user(4242, "Alice")
     await alice.send(f"/start {tokens['alice@north.example']}", settle=False)
-    await reply(alice, 0, "question 1 of 44")
+    await reply(alice, 0, "0 of 44 answered")
     items = questionnaire.items
     for number, item in enumerate(items[:10], start=1):
         await answer(alice, item.kind, number)
@@ -122,12 +126,14 @@ async def test_invite_answer_kill_restart_finish_and_export(
     bot = await start_bot(env)
     since = len(api.calls)
     await alice.send("/start", settle=False)
-    await reply(alice, since, "question 11 of 44")
+    await reply(alice, since, "10 of 44 answered")
     for number, item in enumerate(items[10:], start=11):
         await answer(alice, item.kind, number)
     since = len(api.calls)
     await alice.send("/submit", settle=False)
-    since = await reply(alice, since, "Submit")
+    since = await reply(alice, since, "type your role")
+    await alice.send("Head of inclusion", settle=False)
+    since = await reply(alice, since, "Signed off by Alice Archer, Head of inclusion")
     await alice.click("Yes, submit", settle=False)
     await reply(alice, since, "Submitted — thank you")
 
@@ -161,7 +167,7 @@ async def test_a_burst_cut_off_by_sigkill_is_finished_in_order_after_restart(
     bot = await start_bot(env)
     alice = api.user(4242, "Alice")
     await alice.send(f"/start {tokens['alice@north.example']}", settle=False)
-    await reply(alice, 0, "question 1 of 44")
+    await reply(alice, 0, "0 of 44 answered")
     question = alice.messages[-1]
     typed_earlier = int(time.time()) - 30
     api.delay = lambda method: 3.0 if method == "sendMessage" else 0.0

@@ -40,7 +40,7 @@ async def prepare(seeded: Seeded) -> None:
     )
     await service.handle(alice, "console", ev.Batch(everything))
     await service.handle(alice, "console", ev.Submit())
-    await service.handle(alice, "console", ev.Confirm())
+    await service.handle(alice, "console", ev.Confirm(role="Head of inclusion"))
     await service.handle(carol, "console", ev.Batch(everything[:5]))
 
 
@@ -67,8 +67,14 @@ async def test_deadline_morning(api: FakeBotApi, seeded: Seeded) -> None:
         stop.set()
         await running
 
-    # reminders: the two partnerships that have not submitted, nobody from North
-    assert not api.messages.get(CHATS["alice"]) and not api.messages.get(CHATS["bob"])
+    # reminders: the two partnerships that have not submitted, nobody from North (who
+    # had only the word of their own submission: Alice her receipt, Bob that she submitted)
+    north = [m for who in ("alice", "bob") for m in api.messages.get(CHATS[who], [])]
+    assert [m.filename or m.text.split("\n")[0] for m in north] == [
+        "🧾 Your receipt",
+        "north-partnership.docx",
+        "Hello Bob Baker,",
+    ]
     assert len(api.messages[CHATS["carol"]]) == 1 and len(api.messages[CHATS["dan"]]) == 1
     carol = api.messages[CHATS["carol"]][0]
     assert "39" in carol.text  # questions left: 44 - 5

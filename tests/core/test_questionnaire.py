@@ -232,6 +232,24 @@ def test_version_changes_when_an_original_text_changes(questionnaire: Questionna
     assert parse_questionnaire(yaml.safe_dump(data)).version != questionnaire.version
 
 
+def test_an_attestation_is_optional_and_changes_the_version_only_when_given(
+    questionnaire: Questionnaire,
+) -> None:
+    """The sign-off wording: a file without it keeps its version (rounds already opened
+    with it stay matched); one with it is a different questionnaire."""
+    assert questionnaire.attestation is None
+    data = yaml.safe_load(_source())
+    data["attestation"] = "We confirm these answers on behalf of the partnership."
+    worded = parse_questionnaire(yaml.safe_dump(data))
+    assert worded.attestation == "We confirm these answers on behalf of the partnership."
+    assert worded.version != questionnaire.version
+    # the version this file had before questionnaires could have an attestation
+    assert parse_questionnaire(VALID).version == "f32f03caa987"
+    data["attestation"] = ""
+    with pytest.raises(QuestionnaireError):
+        parse_questionnaire(yaml.safe_dump(data))
+
+
 # -- invalid files ---------------------------------------------------------------------
 
 VALID = """\

@@ -72,3 +72,25 @@ def test_strings_are_plain_text_and_templates_escape_them_once() -> None:
     html = t.env.from_string('{{ s("cli.unknown_email", email=e) }}').render(e="<b>&")
     assert "&lt;b&gt;&amp;" in html
     assert "&amp;lt;" not in html and "&amp;amp;" not in html
+
+
+def test_counts_read_as_english_everywhere() -> None:
+    t = texts()
+    assert t.string("cli.import_done", partnerships=1, added=2, updated=0) == (
+        "Imported: 1 new partnership, 2 new contacts, 0 contacts updated."
+    )
+    render = t.env.from_string('{{ n | count("entry", "entries") }}').render
+    assert [render(n=n) for n in (0, 1, 2)] == ["0 entries", "1 entry", "2 entries"]
+
+
+def test_no_text_counts_with_an_s_in_brackets() -> None:
+    """ "1 question(s)" reads as a machine wrote it: texts use the `count` filter."""
+    root = Path(__file__).parents[2] / "templates"
+    found = [
+        f"{path.relative_to(root)}: {line.strip()[:60]}"
+        for path in root.rglob("*")
+        if path.is_file() and path.suffix in (".j2", ".yaml")
+        for line in path.read_text("utf-8").splitlines()
+        if re.search(r"\w\((s|es)\)", line)
+    ]
+    assert found == []

@@ -76,7 +76,7 @@ async def test_admin_remind_runs_a_tick_and_says_how_many(
     seeded.clock.now = at(11, 23, 10)  # a week before the deadline, Monday morning
     before = (len(alice.messages), len(carol.messages))
     await olivia.send("/remind")
-    assert "2 reminder(s) queued" in olivia.messages[-1].text
+    assert "2 reminders queued" in olivia.messages[-1].text
     await api.wait_until(
         lambda: (len(alice.messages), len(carol.messages)) == (before[0] + 1, before[1] + 1)
     )

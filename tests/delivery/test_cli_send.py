@@ -8,7 +8,6 @@ from typer.testing import CliRunner
 
 from bot import scheduler
 from bot.cli import app as cli_app
-from bot.commands import outbox as outbox_commands
 from bot.commands.common import UserError
 from bot.commands.reports import send_summary
 from bot.config import Settings
@@ -40,14 +39,16 @@ def test_missing_la_chats_or_token_is_one_sentence(
 async def test_send_queues_and_delivers_to_every_la_chat(
     seeded: Seeded, settings: Settings, api: FakeBotApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def quick(db: object, deliverers: object, clock: object = None) -> OutboxWorker:
-        return scheduler.build_worker(db, deliverers, chat_interval=0)  # type: ignore[arg-type]
+    build = scheduler.build_worker  # `deliver_now` imports it when it runs
 
-    monkeypatch.setattr(outbox_commands, "build_worker", quick)
+    def quick(db: object, deliverers: object, clock: object = None) -> OutboxWorker:
+        return build(db, deliverers, chat_interval=0)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(scheduler, "build_worker", quick)
     said = await send_summary(settings, seeded.db, None, seeded.clock())
     received = api.messages[LA_CHAT]
     assert sum(1 for m in received if m.document is not None) == 7
-    assert "Queued the summary for 1 LA recipient(s)" in said
+    assert "Queued the summary for 1 LA recipient" in said
     assert "1 sent" in said
     again = await send_summary(settings, seeded.db, None, seeded.clock())
     assert again == "That summary is already queued."

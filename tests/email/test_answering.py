@@ -29,7 +29,7 @@ from bot.reminders import tick
 from bot.runner import serve
 from bot.summary.load import load_summary
 from bot.summary.render_csv import render_csv
-from storage import outbox, partnerships
+from storage import outbox, partnerships, responses, signoffs
 from tests.conftest import Seeded
 from tests.email.dovecot import Account
 from tests.email.smtp_server import MailServer
@@ -178,9 +178,10 @@ async def test_a_contact_answers_the_whole_audit_by_email(
         assert "Every question is answered" in plain(section), [
             plain(m)[:300] for m in smtp.to(CAROL)
         ]
-        await dovecot.append(reply(section, "submit"))
+        await dovecot.append(reply(section, "SUBMIT Carol Cole, Head of inclusion"))
         submitted = await mail_for(smtp, CAROL, 11)
         assert "your audit has been submitted" in plain(submitted)
+        assert "signed off by Carol Cole, Head of inclusion" in plain(submitted)
     finally:
         stop.set()
         await running
@@ -283,13 +284,40 @@ async def test_strangers_spoofers_and_auto_replies_change_nothing(
 async def test_submit_with_questions_left_asks_to_confirm(
     conversation: EmailConversation, seeded: Seeded
 ) -> None:
-    await conversation.take(signed_email(CAROL, "1 yes\nsubmit"))
+    await conversation.take(signed_email(CAROL, "1 yes\nsubmit Carol Cole, SENCo"))
     await conversation.take(signed_email(CAROL, "CONFIRM"))
     async with seeded.db.read() as conn:
-        rows = await outbox.all_rows(conn)
+        rows = [r for r in await outbox.all_rows(conn) if r.kind == "conversation"]
     first, second = (row.payload["notice"]["context"]["text"] for row in rows)
     assert "43 questions are not answered yet" in first and "reply CONFIRM" in first
+    assert "signed off by Carol Cole, SENCo" in first
+    assert "submitted to the local authority, signed off by Carol Cole, SENCo" in second
+
+
+async def test_submit_without_a_role_asks_for_the_sign_off_first(
+    conversation: EmailConversation, seeded: Seeded
+) -> None:
+    everything = "\n".join(numbered_answers(seeded.questionnaire, n) for n in range(1, 8))
+    await conversation.take(signed_email(CAROL, everything + "\nsubmit"))
+    await conversation.take(signed_email(CAROL, "Submit Carol Cole, Head of inclusion, SEND"))
+    async with seeded.db.read() as conn:
+        rows = [r for r in await outbox.all_rows(conn) if r.kind == "conversation"]
+        [response] = [
+            r
+            for r in await responses.responses_in_round(conn, seeded.round.id)
+            if r.partnership_id == seeded.contacts["carol"].partnership_id
+        ]
+        [signed] = await signoffs.for_response(conn, response.id)
+    first, second = (row.payload["notice"]["context"]["text"] for row in rows)
+    assert "your audit has been submitted" not in first
+    assert "Reply SUBMIT followed by your name and your role" in first
+    assert "SUBMIT Carol Cole, Head of inclusion" in first
     assert "your audit has been submitted" in second
+    assert (signed.name, signed.role, signed.channel) == (
+        "Carol Cole",
+        "Head of inclusion, SEND",
+        "email",
+    )
 
 
 async def test_later_holds_the_reminders(conversation: EmailConversation, seeded: Seeded) -> None:
@@ -316,10 +344,11 @@ async def test_a_change_after_submitting_is_saved_as_an_amendment(
     conversation: EmailConversation, seeded: Seeded
 ) -> None:
     everything = "\n".join(numbered_answers(seeded.questionnaire, n) for n in range(1, 8))
-    await conversation.take(signed_email(CAROL, everything + "\nsubmit"))
+    await conversation.take(signed_email(CAROL, everything + "\nsubmit Carol Cole, SENCo"))
     await conversation.take(signed_email(CAROL, "2 yes - we do now"))
     async with seeded.db.read() as conn:
-        first, second = (row.payload["notice"]["context"] for row in await outbox.all_rows(conn))
+        rows = [r for r in await outbox.all_rows(conn) if r.kind == "conversation"]
+    first, second = (row.payload["notice"]["context"] for row in rows)
     assert "your audit has been submitted" in first["text"]
     assert "Saved 1 answer:" in second["text"] and "2. Yes - note: we do now" in second["text"]
     assert "Section" not in second["text"] and "SUBMIT" not in second["text"]

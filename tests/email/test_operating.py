@@ -126,4 +126,4 @@ async def test_status_counts_the_emails_waiting_for_a_person(
     await dovecot.append(stranger.as_bytes(), folder="Audit needs attention")
     code, out, err = await auditbot(env, tmp_path, "status")
     assert code == 0, err
-    assert "1 email(s) wait for a person in the mail folder 'Audit needs attention'" in out
+    assert "1 email waits for a person in the mail folder 'Audit needs attention'" in out

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 import pytest
 
 from bot.flows import effects as fx
@@ -11,76 +9,18 @@ from bot.flows import events as ev
 from bot.flows.audit import (
     MAX_TEXT,
     RETURN_TO_REVIEW,
-    Context,
-    Decision,
     FlowState,
     Mode,
-    decide,
     unanswered,
 )
 from bot.questionnaire import Questionnaire
-from bot.texts import texts
 from storage.records import Answer, AnswerChange
-
-TOTAL = 44
-
-
-class Conversation:
-    """Applies decisions the way AuditService does: changes merged, submit remembered."""
-
-    def __init__(
-        self,
-        questionnaire: Questionnaire,
-        answers: Mapping[str, Answer] | None = None,
-        state: FlowState | None = None,
-        submitted: bool = False,
-        round_open: bool = True,
-    ) -> None:
-        self.q = questionnaire
-        self.answers: dict[str, Answer] = dict(answers or {})
-        self.state = state or FlowState()
-        self.submitted = submitted
-        self.round_open = round_open
-
-    @property
-    def ctx(self) -> Context:
-        return Context(
-            self.q,
-            dict(self.answers),
-            self.submitted,
-            self.round_open,
-            vocabulary=texts().vocabulary,
-        )
-
-    def send(self, event: ev.Event) -> Decision:
-        decision = decide(self.ctx, self.state, event)
-        for change in decision.changes:
-            self.answers[change.question_id] = Answer(change.value, change.note)
-        if decision.submit:
-            self.submitted = True
-        self.state = decision.state
-        return decision
-
-    def pos(self, question_id: str) -> int:
-        position = self.q.position(question_id)
-        assert position is not None
-        return position
+from tests.flows.conversation import SIGNER, TOTAL, Conversation, all_answered, quiet
 
 
 @pytest.fixture
 def conv(questionnaire: Questionnaire) -> Conversation:
     return Conversation(questionnaire)
-
-
-def _all_answered(q: Questionnaire) -> dict[str, Answer]:
-    return {item.id: Answer(item.kind.choices[0] if item.kind.choices else "") for item in q.items}
-
-
-def _quiet(decision: Decision, before: FlowState) -> None:
-    assert decision.effects == ()
-    assert decision.changes == ()
-    assert decision.submit is False
-    assert decision.state == before
 
 
 # -- start -------------------------------------------------------------------------------
@@ -98,7 +38,7 @@ def test_start_with_some_answers_asks_the_first_unanswered(questionnaire: Questi
     answers = {"s1.address": Answer("yes"), "s1.telephone": Answer("no", "landline only")}
     conv = Conversation(questionnaire, answers)
     d = conv.send(ev.Start())
-    assert d.effects == (fx.Ask("s1.electronic_contacts", 2, None),)
+    assert d.effects == (fx.Ask("s1.electronic_contacts", 2, None, answered=2),)
     assert d.state.position == 2
 
 
@@ -109,7 +49,7 @@ def test_start_treats_a_note_only_answer_as_unanswered(questionnaire: Questionna
 
 
 def test_start_when_everything_is_answered_shows_review(questionnaire: Questionnaire) -> None:
-    answers = _all_answered(questionnaire)
+    answers = all_answered(questionnaire)
     conv = Conversation(questionnaire, answers)
     d = conv.send(ev.Start())
     assert len(d.effects) == 1
@@ -134,54 +74,67 @@ def test_start_after_submission_shows_review(questionnaire: Questionnaire) -> No
 def test_start_again_resumes_the_current_question(conv: Conversation) -> None:
     conv.send(ev.Start())
     conv.send(ev.Choose("s1.address", "yes"))
-    conv.send(ev.Next("s1.address"))
     d = conv.send(ev.Start())
-    assert d.effects == (fx.Ask("s1.telephone", 1, None),)
+    assert d.effects == (fx.Ask("s1.telephone", 1, None, answered=1),)
     assert d.changes == ()
 
 
 # -- ticks, notes and navigation ---------------------------------------------------------
 
 
-def test_choose_tick_records_and_offers_a_note(conv: Conversation) -> None:
+def test_a_tap_on_a_tick_records_it_and_asks_the_next_question(conv: Conversation) -> None:
     conv.send(ev.Start())
     d = conv.send(ev.Choose("s1.address", "yes"))
     assert d.changes == (AnswerChange("s1.address", "yes", None),)
     assert d.effects == (
         fx.Recorded("s1.address", Answer("yes")),
-        fx.OfferNote("s1.address", Answer("yes")),
+        fx.Ask("s1.telephone", 1, None, answered=1),
     )
-    assert d.state == FlowState(Mode.NOTE, 0, True, None)
+    assert d.state == FlowState(Mode.ASKING, 1, True, None, previous="s1.address")
 
 
-def test_note_after_tick_is_saved_and_next_question_asked(conv: Conversation) -> None:
+def test_a_note_opened_after_a_tap_is_saved_and_the_question_in_view_asked_again(
+    conv: Conversation,
+) -> None:
     conv.send(ev.Start())
     conv.send(ev.Choose("s1.address", "yes"))
+    d = conv.send(ev.Note("s1.address"))
+    assert d.effects == (fx.OfferNote("s1.address", Answer("yes")),)
+    assert d.changes == ()
     d = conv.send(ev.Text("  Held in the MIS  "))
     assert d.changes == (AnswerChange("s1.address", "yes", "Held in the MIS"),)
     assert d.effects == (
         fx.Recorded("s1.address", Answer("yes", "Held in the MIS")),
-        fx.Ask("s1.telephone", 1, None),
+        fx.Ask("s1.telephone", 1, None, answered=1),
     )
     assert d.state == FlowState(Mode.ASKING, 1, True, None, previous="s1.address", noted=True)
     assert conv.answers["s1.address"] == Answer("yes", "Held in the MIS")
 
 
-def test_second_tap_of_the_same_choice_changes_nothing_and_repeats_the_offer(
-    conv: Conversation,
-) -> None:
+def test_second_tap_of_the_same_tick_after_it_moved_on_is_a_no_op(conv: Conversation) -> None:
     conv.send(ev.Start())
     conv.send(ev.Choose("s1.address", "yes"))
+    quiet(conv.send(ev.Choose("s1.address", "yes")), conv.state)
+    assert conv.state.position == 1
+
+
+def test_second_tap_of_differs_changes_nothing_and_repeats_the_offer(
+    conv: Conversation,
+) -> None:
+    qid = "s7.paper_seven_years"
+    conv.state = conv.at(qid)
+    conv.send(ev.Choose(qid, "differs"))
     before = conv.state
-    again = conv.send(ev.Choose("s1.address", "yes"))
+    again = conv.send(ev.Choose(qid, "differs"))
     assert again.changes == ()
     assert conv.state == before
-    assert again.effects == (fx.OfferNote("s1.address", conv.answers["s1.address"]),)
+    assert again.effects == (fx.OfferNote(qid, conv.answers[qid]),)
 
 
 def test_changing_a_choice_keeps_the_note(conv: Conversation) -> None:
     conv.send(ev.Start())
     conv.send(ev.Choose("s1.address", "yes"))
+    conv.send(ev.Note("s1.address"))
     conv.send(ev.Text("paper file"))
     conv.send(ev.Back("s1.telephone"))
     d = conv.send(ev.Choose("s1.address", "no"))
@@ -189,23 +142,26 @@ def test_changing_a_choice_keeps_the_note(conv: Conversation) -> None:
     assert conv.answers["s1.address"] == Answer("no", "paper file")
 
 
-def test_next_goes_on_and_a_second_tap_is_a_no_op(conv: Conversation) -> None:
+def test_next_on_an_answered_question_goes_on_and_a_second_tap_is_a_no_op(
+    conv: Conversation,
+) -> None:
     conv.send(ev.Start())
     conv.send(ev.Choose("s1.address", "no"))
+    conv.send(ev.Back("s1.telephone"))
     d = conv.send(ev.Next("s1.address"))
-    assert d.effects == (fx.Ask("s1.telephone", 1, None),)
+    assert d.effects == (fx.Ask("s1.telephone", 1, None, answered=1),)
     assert d.changes == ()
     assert conv.answers["s1.address"] == Answer("no")
-    _quiet(conv.send(ev.Next("s1.address")), conv.state)
+    quiet(conv.send(ev.Next("s1.address")), conv.state)
 
 
 def test_skip_leaves_unanswered_and_a_second_tap_is_a_no_op(conv: Conversation) -> None:
     conv.send(ev.Start())
     d = conv.send(ev.Skip("s1.address"))
-    assert d.effects == (fx.Ask("s1.telephone", 1, None),)
+    assert d.effects == (fx.Skipped("s1.address"), fx.Ask("s1.telephone", 1, None))
     assert d.changes == ()
     assert "s1.address" not in conv.answers
-    _quiet(conv.send(ev.Skip("s1.address")), conv.state)
+    quiet(conv.send(ev.Skip("s1.address")), conv.state)
     assert conv.state.position == 1
 
 
@@ -213,7 +169,7 @@ def test_typed_skip_without_question_id(conv: Conversation) -> None:
     conv.send(ev.Start())
     conv.send(ev.Skip())
     d = conv.send(ev.Skip())
-    assert d.effects == (fx.Ask("s1.electronic_contacts", 2, None),)
+    assert d.effects == (fx.Skipped("s1.telephone"), fx.Ask("s1.electronic_contacts", 2, None))
 
 
 def test_back_asks_the_previous_question_and_a_second_tap_is_a_no_op(
@@ -221,11 +177,10 @@ def test_back_asks_the_previous_question_and_a_second_tap_is_a_no_op(
 ) -> None:
     conv.send(ev.Start())
     conv.send(ev.Choose("s1.address", "yes"))
-    conv.send(ev.Next("s1.address"))
     d = conv.send(ev.Back("s1.telephone"))
-    assert d.effects == (fx.Ask("s1.address", 0, Answer("yes")),)
+    assert d.effects == (fx.Ask("s1.address", 0, Answer("yes"), answered=1),)
     assert d.state == FlowState(Mode.ASKING, 0, True, None)
-    _quiet(conv.send(ev.Back("s1.telephone")), conv.state)
+    quiet(conv.send(ev.Back("s1.telephone")), conv.state)
 
 
 def test_back_at_the_first_question_is_refused(conv: Conversation) -> None:
@@ -238,7 +193,7 @@ def test_back_at_the_first_question_is_refused(conv: Conversation) -> None:
 def test_navigation_buttons_are_ignored_in_review(questionnaire: Questionnaire) -> None:
     conv = Conversation(questionnaire, state=FlowState(Mode.REVIEW, 5, True, None))
     for event in (ev.Next("s1.alternative_settings"), ev.Skip(), ev.Back()):
-        _quiet(conv.send(event), conv.state)
+        quiet(conv.send(event), conv.state)
 
 
 def test_back_from_the_last_question_of_a_section_crosses_into_the_previous(
@@ -258,7 +213,7 @@ def test_free_text_answer_by_typing(conv: Conversation) -> None:
     assert d.changes == (AnswerChange("s1.other", "Medical reports", None),)
     assert d.effects == (
         fx.Recorded("s1.other", Answer("Medical reports")),
-        fx.Ask("s2.partnerships_la", 12, None),
+        fx.Ask("s2.partnerships_la", 12, None, answered=1),
     )
 
 
@@ -268,7 +223,7 @@ def test_free_text_nothing_to_add_records_empty_string(conv: Conversation) -> No
     assert d.changes == (AnswerChange("s6.referral", "", None),)
     assert d.effects == (
         fx.Recorded("s6.referral", Answer("")),
-        fx.Ask("s6.new_information", 36, None),
+        fx.Ask("s6.new_information", 36, None, answered=1),
     )
     assert conv.answers["s6.referral"].value == ""
     assert conv.answers["s6.referral"].answered
@@ -279,7 +234,7 @@ def test_second_tap_of_nothing_to_add_is_a_no_op(conv: Conversation) -> None:
     conv.send(ev.Choose("s1.other", "nothing"))
     before = conv.state
     assert before.position == 12
-    _quiet(conv.send(ev.Choose("s1.other", "nothing")), before)
+    quiet(conv.send(ev.Choose("s1.other", "nothing")), before)
 
 
 def test_nothing_to_add_replaces_earlier_text(conv: Conversation) -> None:
@@ -320,7 +275,7 @@ def test_unknown_question(conv: Conversation) -> None:
     assert d.changes == ()
 
 
-def test_statement_differs_then_note(conv: Conversation) -> None:
+def test_statement_differs_asks_how_then_goes_on(conv: Conversation) -> None:
     qid = "s7.paper_seven_years"
     conv.state = FlowState(Mode.ASKING, conv.pos(qid), True, None)
     d = conv.send(ev.Choose(qid, "differs"))
@@ -331,7 +286,7 @@ def test_statement_differs_then_note(conv: Conversation) -> None:
     assert d.state.mode is Mode.NOTE
     d = conv.send(ev.Text("We keep them for six years"))
     assert d.changes == (AnswerChange(qid, "differs", "We keep them for six years"),)
-    assert d.effects[-1] == fx.Ask("s7.electronic_archive", 42, None)
+    assert d.effects[-1] == fx.Ask("s7.electronic_archive", 42, None, answered=1)
 
 
 def test_unclear_text_at_a_tick_question_asks_which_was_meant(conv: Conversation) -> None:
@@ -343,7 +298,7 @@ def test_unclear_text_at_a_tick_question_asks_which_was_meant(conv: Conversation
     assert d.effects == (fx.AskWhere("s1.address", "not sure, will check\nthe MIS has it"),)
     d = conv.send(ev.Choose("s1.address", "yes"))
     assert d.changes == (AnswerChange("s1.address", "yes", "not sure, will check\nthe MIS has it"),)
-    assert d.effects[-1] == fx.Ask("s1.telephone", 1, None)
+    assert d.effects[-1] == fx.Ask("s1.telephone", 1, None, answered=1)
     assert d.state.held is None
 
 
@@ -386,12 +341,26 @@ def test_review_lists_answers_and_unanswered(conv: Conversation) -> None:
     assert d.state.mode is Mode.REVIEW
 
 
-def test_jump_from_review_returns_to_review_after_a_tick(conv: Conversation) -> None:
+def test_jump_from_review_returns_to_review_after_one_tap(conv: Conversation) -> None:
     conv.send(ev.Review())
     d = conv.send(ev.Jump("s3.schools"))
-    assert d.effects == (fx.Ask("s3.schools", 19, None),)
+    assert d.effects == (fx.Ask("s3.schools", 19, None, in_review=True),)
     assert d.state == FlowState(Mode.ASKING, 19, True, RETURN_TO_REVIEW)
-    conv.send(ev.Choose("s3.schools", "no"))
+    d = conv.send(ev.Choose("s3.schools", "no"))
+    assert d.changes == (AnswerChange("s3.schools", "no", None),)
+    (recorded, review) = d.effects
+    assert recorded == fx.Recorded("s3.schools", Answer("no"))
+    assert isinstance(review, fx.ShowReview)
+    assert review.answers["s3.schools"] == Answer("no")
+    assert conv.state.mode is Mode.REVIEW
+
+
+def test_a_note_opened_from_the_review_returns_to_the_review(conv: Conversation) -> None:
+    conv.answers["s3.schools"] = Answer("no")
+    conv.send(ev.Review())
+    d = conv.send(ev.Note("s3.schools"))
+    assert d.effects == (fx.OfferNote("s3.schools", Answer("no")),)
+    assert d.state.mode is Mode.NOTE
     d = conv.send(ev.Text("only the headteachers"))
     assert d.changes == (AnswerChange("s3.schools", "no", "only the headteachers"),)
     (recorded, review) = d.effects
@@ -401,11 +370,14 @@ def test_jump_from_review_returns_to_review_after_a_tick(conv: Conversation) -> 
     assert conv.state.mode is Mode.REVIEW
 
 
-def test_jump_from_review_returns_to_review_after_next(conv: Conversation) -> None:
+def test_jump_from_review_returns_to_review_after_next_keeps_the_answer(
+    conv: Conversation,
+) -> None:
+    conv.answers["s1.gp"] = Answer("yes", "on the MIS")
     conv.send(ev.Review())
     conv.send(ev.Jump("s1.gp"))
-    conv.send(ev.Choose("s1.gp", "yes"))
     d = conv.send(ev.Next("s1.gp"))
+    assert d.changes == ()
     assert isinstance(d.effects[0], fx.ShowReview)
     assert conv.state.mode is Mode.REVIEW
 
@@ -422,11 +394,13 @@ def test_jump_from_review_returns_to_review_after_free_text(conv: Conversation) 
 def test_back_after_jump_still_returns_to_review(conv: Conversation) -> None:
     conv.send(ev.Review())
     conv.send(ev.Jump("s1.gp"))
-    conv.send(ev.Back("s1.gp"))
-    d = conv.send(ev.Choose("s1.electronic_contacts", "yes"))
+    d = conv.send(ev.Back("s1.gp"))
+    assert d.effects == (fx.Ask("s1.electronic_contacts", 2, None, in_review=True),)
     assert d.state.then == RETURN_TO_REVIEW
-    d = conv.send(ev.Next("s1.electronic_contacts"))
-    assert isinstance(d.effects[0], fx.ShowReview)
+    d = conv.send(ev.Choose("s1.electronic_contacts", "yes"))
+    assert d.effects[0] == fx.Recorded("s1.electronic_contacts", Answer("yes"))
+    assert isinstance(d.effects[1], fx.ShowReview)
+    assert conv.state.mode is Mode.REVIEW
 
 
 def test_jump_to_unknown_question(conv: Conversation) -> None:
@@ -441,13 +415,17 @@ def test_answering_an_old_question_resumes_where_the_user_was(conv: Conversation
     conv.send(ev.Start())
     for qid in ("s1.address", "s1.telephone", "s1.electronic_contacts"):
         conv.send(ev.Choose(qid, "yes"))
-        conv.send(ev.Next(qid))
     assert conv.state == FlowState(Mode.ASKING, 3, True, None, previous="s1.electronic_contacts")
     d = conv.send(ev.Choose("s1.address", "no"))  # a button on an old message
     assert d.changes == (AnswerChange("s1.address", "no", None),)
-    assert d.effects[-1] == fx.OfferNote("s1.address", Answer("no"))
+    assert d.effects == (
+        fx.Recorded("s1.address", Answer("no")),
+        fx.Ask("s1.gp", 3, None, answered=3),
+    )
+    assert (conv.state.mode, conv.state.position, conv.state.then) == (Mode.ASKING, 3, None)
+    conv.send(ev.Note("s1.address"))  # and its note, from the same old message
     d = conv.send(ev.Text("changed our minds"))
-    assert d.effects[-1] == fx.Ask("s1.gp", 3, None)
+    assert d.effects[-1] == fx.Ask("s1.gp", 3, None, answered=3)
     assert (conv.state.mode, conv.state.position, conv.state.then) == (Mode.ASKING, 3, None)
     assert conv.answers["s1.address"] == Answer("no", "changed our minds")
 
@@ -456,14 +434,17 @@ def test_old_free_text_button_resumes_where_the_user_was(conv: Conversation) -> 
     conv.state = FlowState(Mode.ASKING, conv.pos("s2.schools"), True, None)
     d = conv.send(ev.Choose("s1.other", "nothing"))
     assert d.changes == (AnswerChange("s1.other", "", None),)
-    assert d.effects[-1] == fx.Ask("s2.schools", 13, None)
+    assert d.effects[-1] == fx.Ask("s2.schools", 13, None, answered=1)
 
 
 def test_answering_an_old_question_from_review_returns_to_review(conv: Conversation) -> None:
     conv.send(ev.Review())
-    conv.send(ev.Choose("s1.gp", "yes"))
-    d = conv.send(ev.Next("s1.gp"))
-    assert isinstance(d.effects[0], fx.ShowReview)
+    d = conv.send(ev.Choose("s1.gp", "yes"))
+    assert d.effects[0] == fx.Recorded("s1.gp", Answer("yes"))
+    review = d.effects[1]
+    assert isinstance(review, fx.ShowReview)
+    assert review.section == 0
+    assert conv.state.mode is Mode.REVIEW
 
 
 # -- submit ------------------------------------------------------------------------------
@@ -483,11 +464,11 @@ def test_submit_asks_for_confirmation_listing_unanswered(conv: Conversation) -> 
 
 
 def test_confirm_submits(questionnaire: Questionnaire) -> None:
-    conv = Conversation(questionnaire, _all_answered(questionnaire))
+    conv = Conversation(questionnaire, all_answered(questionnaire))
     conv.send(ev.Submit())
     d = conv.send(ev.Confirm())
     assert d.submit is True
-    assert d.effects == (fx.Submitted(()),)
+    assert d.effects == (fx.Submitted((), fx.Signer(*SIGNER)),)
     assert d.changes == ()
     assert d.state.mode is Mode.REVIEW
     assert conv.submitted
@@ -506,7 +487,7 @@ def test_second_confirm_after_submission_is_quiet(conv: Conversation) -> None:
     conv.send(ev.Submit())
     conv.send(ev.Confirm())
     assert conv.submitted
-    _quiet(conv.send(ev.Confirm()), conv.state)
+    quiet(conv.send(ev.Confirm()), conv.state)
 
 
 def test_confirm_without_submit_is_a_stale_button(conv: Conversation) -> None:
@@ -530,7 +511,7 @@ def test_cancel_submit_returns_to_review(conv: Conversation) -> None:
     assert d.submit is False
     d = conv.send(ev.Confirm())
     assert d.effects == (fx.Rejected(fx.Reason.STALE_BUTTON),)
-    _quiet(conv.send(ev.CancelSubmit()), conv.state)
+    quiet(conv.send(ev.CancelSubmit()), conv.state)
 
 
 def test_answers_can_be_amended_after_submission(questionnaire: Questionnaire) -> None:
@@ -580,6 +561,7 @@ def test_closed_round_still_allows_review_and_status(questionnaire: Questionnair
 def test_too_long_text_is_refused(conv: Conversation) -> None:
     conv.send(ev.Start())
     conv.send(ev.Choose("s1.address", "yes"))
+    conv.send(ev.Note("s1.address"))
     before = conv.state
     d = conv.send(ev.Text("x" * (MAX_TEXT + 1)))
     assert d.effects == (fx.Rejected(fx.Reason.TOO_LONG),)
@@ -604,7 +586,9 @@ def test_empty_text_is_refused(conv: Conversation, text: str) -> None:
     assert "s1.other" not in conv.answers
 
 
-def test_text_before_start_or_in_review_is_not_expected(conv: Conversation) -> None:
+def test_text_before_start_or_in_review_is_not_expected_before_submission(
+    conv: Conversation,
+) -> None:
     d = conv.send(ev.Text("hello"))
     assert d.effects == (fx.Rejected(fx.Reason.NOT_EXPECTED),)
     conv.send(ev.Review())
@@ -616,13 +600,12 @@ def test_text_before_start_or_in_review_is_not_expected(conv: Conversation) -> N
 def test_pause_then_any_text_resumes_the_same_question(conv: Conversation) -> None:
     conv.send(ev.Start())
     conv.send(ev.Choose("s1.address", "yes"))
-    conv.send(ev.Next("s1.address"))
     d = conv.send(ev.Pause())
     assert d.effects == (fx.Paused(),)
     assert d.state == FlowState(Mode.PAUSED, 1, True, None, previous="s1.address")
     d = conv.send(ev.Text("hi, I'm back"))
     assert d.changes == ()
-    assert d.effects == (fx.Ask("s1.telephone", 1, None),)
+    assert d.effects == (fx.Ask("s1.telephone", 1, None, answered=1),)
     assert d.state == FlowState(Mode.ASKING, 1, True, None)
 
 
@@ -630,11 +613,11 @@ def test_pause_keeps_the_return_to_review(conv: Conversation) -> None:
     conv.send(ev.Review())
     conv.send(ev.Jump("s1.gp"))
     conv.send(ev.Pause())
-    conv.send(ev.Text("back"))
+    d = conv.send(ev.Text("back"))
+    assert d.effects == (fx.Ask("s1.gp", 3, None, in_review=True),)
     assert conv.state == FlowState(Mode.ASKING, 3, True, RETURN_TO_REVIEW)
-    conv.send(ev.Choose("s1.gp", "no"))
-    d = conv.send(ev.Next("s1.gp"))
-    assert isinstance(d.effects[0], fx.ShowReview)
+    d = conv.send(ev.Choose("s1.gp", "no"))
+    assert isinstance(d.effects[-1], fx.ShowReview)
 
 
 def test_pause_then_start_resumes(conv: Conversation) -> None:
@@ -773,14 +756,18 @@ def test_unreadable_flow_state_starts_afresh(questionnaire: Questionnaire, raw: 
     assert FlowState.from_json(raw, questionnaire) == FlowState()
 
 
-def test_answering_the_question_paused_on_goes_on_to_the_next(conv: Conversation) -> None:
+def test_answering_the_question_paused_on_goes_on_to_the_next_in_one_tap(
+    conv: Conversation,
+) -> None:
     conv.state = FlowState(Mode.ASKING, 5, True, None)
     conv.send(ev.Pause())
     d = conv.send(ev.Choose("s1.alternative_settings", "yes"))
     assert d.changes == (AnswerChange("s1.alternative_settings", "yes", None),)
-    assert d.state == FlowState(Mode.NOTE, 5, True, None)
-    d = conv.send(ev.Next("s1.alternative_settings"))
-    assert d.effects == (fx.Ask("s1.attendance", 6, None),)
+    assert d.effects == (
+        fx.Recorded("s1.alternative_settings", Answer("yes")),
+        fx.Ask("s1.attendance", 6, None, answered=1),
+    )
+    assert d.state == FlowState(Mode.ASKING, 6, True, None, previous="s1.alternative_settings")
 
 
 def test_nothing_to_add_on_the_question_paused_on_goes_on(conv: Conversation) -> None:
@@ -790,19 +777,19 @@ def test_nothing_to_add_on_the_question_paused_on_goes_on(conv: Conversation) ->
     assert d.changes == ()
     assert d.effects == (
         fx.Recorded("s1.other", Answer("")),
-        fx.Ask("s2.partnerships_la", 12, None),
+        fx.Ask("s2.partnerships_la", 12, None, answered=1),
     )
 
 
 def test_back_onto_the_resume_point_does_not_ask_it_twice(conv: Conversation) -> None:
+    conv.answers["s1.attendance"] = Answer("yes")
     conv.state = FlowState(Mode.ASKING, 5, True, None)
-    conv.send(ev.Choose("s1.attendance", "yes"))  # an old button for question 6
+    conv.send(ev.Note("s1.attendance"))  # the note of question 6, from its old message
     assert conv.state == FlowState(Mode.NOTE, 6, True, 5)
     conv.send(ev.Back("s1.attendance"))
     assert conv.state == FlowState(Mode.ASKING, 5, True, 5)
-    conv.send(ev.Choose("s1.alternative_settings", "no"))
-    d = conv.send(ev.Next("s1.alternative_settings"))
-    assert d.effects == (fx.Ask("s1.attendance", 6, Answer("yes")),)
+    d = conv.send(ev.Choose("s1.alternative_settings", "no"))
+    assert d.effects[-1] == fx.Ask("s1.attendance", 6, Answer("yes"), answered=2)
 
 
 def test_batch_entry_with_nothing_in_it_is_refused_and_writes_nothing(conv: Conversation) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from functools import cache
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from bot.flows import effects as fx
@@ -21,11 +22,16 @@ from bot.flows.audit import (
     unanswered,
 )
 from bot.questionnaire import Item, Kind, Questionnaire, load_questionnaire
+from bot.texts import texts as _strings
 from storage.records import Answer
 
 Q: Questionnaire = load_questionnaire()[0]
 TOTAL = len(Q.items)
 IDS = [item.id for item in Q.items]
+SECTIONS = len(Q.sections)
+T0 = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+STEP = timedelta(seconds=7)
+"""How far the model's clock moves with each event."""
 
 SETTINGS = settings(
     max_examples=200,
@@ -42,7 +48,20 @@ question_ids = st.one_of(
 values = st.sampled_from(["yes", "no", "true", "differs", "nothing", "", " yes", "maybe"])
 texts = st.one_of(
     st.sampled_from(
-        ["", "   ", "\n", "a note", "  padded  ", "x" * MAX_TEXT, "x" * (MAX_TEXT + 1)]
+        [
+            "",
+            "   ",
+            "\n",
+            "a note",
+            "  padded  ",
+            "x" * MAX_TEXT,
+            "x" * (MAX_TEXT + 1),
+            "y",
+            "no - only pupils on roll",
+            "differs: ten years",
+            "true",
+            "none",
+        ]
     ),
     st.text(max_size=20),
 )
@@ -61,7 +80,9 @@ events: st.SearchStrategy[ev.Event] = st.one_of(
     st.builds(ev.Skip, optional_ids),
     st.builds(ev.Back, optional_ids),
     st.builds(ev.Jump, question_ids),
-    st.just(ev.Review()),
+    st.builds(ev.Note, question_ids),
+    st.builds(ev.Keep, question_ids),
+    st.builds(ev.Review, st.one_of(st.none(), st.integers(-1, len(Q.sections)))),
     st.just(ev.Submit()),
     st.just(ev.Confirm()),
     st.just(ev.CancelSubmit()),
@@ -75,7 +96,13 @@ flow_states = st.builds(
     position=st.integers(0, TOTAL - 1),
     started=st.booleans(),
     then=st.one_of(st.none(), st.integers(RETURN_TO_REVIEW, TOTAL - 1)),
+    asked_at=st.one_of(st.none(), st.just(T0 - STEP)),
+    previous=st.one_of(st.none(), st.sampled_from(IDS)),
+    noted=st.booleans(),
+    held=st.one_of(st.none(), st.sampled_from(["kept", "more kept text"])),
 )
+lags = st.one_of(st.none(), st.integers(-3, 120))
+"""How long before it arrived a typed message was sent (None: the channel does not say)."""
 
 
 def _valid_answer(item: Item) -> st.SearchStrategy[Answer]:
@@ -100,6 +127,7 @@ def _aimed_at(item: Item) -> st.SearchStrategy[ev.Event]:
         st.builds(ev.Skip, st.just(item.id)),
         st.builds(ev.Back, st.just(item.id)),
         st.builds(ev.Jump, st.just(item.id)),
+        st.builds(ev.Note, st.just(item.id)),
     )
 
 
@@ -146,6 +174,73 @@ def _assert_state_valid(state: FlowState) -> None:
     assert FlowState.from_json(state.to_json(), Q) == state
 
 
+def _one_tap(state: FlowState, event: ev.Event) -> bool:
+    """A valid tap on the question in view that asks nothing more (all but "differs")."""
+    if not isinstance(event, ev.Choose) or state.mode is not Mode.ASKING or state.held:
+        return False
+    if Q.position(event.question_id) != state.position:
+        return False
+    item = Q.items[state.position]
+    if item.kind.is_free_text:
+        return event.value == "nothing"
+    return event.value in item.kind.choices and event.value != "differs"
+
+
+def _check_effects(
+    model: Model, before: FlowState, submitted: bool, event: ev.Event, decision: Decision
+) -> None:
+    """What the effects say agrees with the answers and the state they leave."""
+    effects, state = decision.effects, decision.state
+    answered = TOTAL - len(unanswered(Q, model.answers))
+    for index, effect in enumerate(effects):
+        last = index == len(effects) - 1
+        match effect:
+            case fx.Ask():
+                assert last, effects
+                assert Q.items[effect.position].id == effect.question_id
+                assert effect.answered == answered, (event, effect)
+                assert effect.answer == model.answers.get(effect.question_id)
+                assert (state.mode, state.position) == (Mode.ASKING, effect.position)
+                assert effect.in_review == (state.then == RETURN_TO_REVIEW), (event, effect)
+            case fx.ShowReview():
+                assert last, effects
+                assert state.mode is Mode.REVIEW
+                assert effect.unanswered == unanswered(Q, model.answers)
+                assert 0 <= effect.section < SECTIONS, effect.section
+                if isinstance(event, ev.Review) and event.section in range(SECTIONS):
+                    assert effect.section == event.section
+                if effect.at_end and effect.unanswered:
+                    first = Q.position(effect.unanswered[0])
+                    assert first is not None
+                    assert effect.section == Q.section_number(first) - 1
+            case fx.Skipped():
+                # only a skip says "skipped", of the question in view, then goes on
+                assert isinstance(event, ev.Skip), (event, effects)
+                assert index == 0 and len(effects) == 2, effects
+                assert isinstance(effects[1], fx.Ask | fx.ShowReview)
+                assert effect.question_id == Q.items[before.position].id
+                assert decision.changes == ()
+            case fx.OfferNote():
+                assert last, effects
+                assert (state.mode, state.position) == (Mode.NOTE, Q.position(effect.question_id))
+                item = Q.item(effect.question_id)
+                if not isinstance(event, ev.Note):
+                    # a tap asks for a note only on "our practice differs" (or repeats it)
+                    assert isinstance(event, ev.Choose | ev.Text), (event, effects)
+                    assert (item.kind is Kind.STATEMENT and effect.answer.value == "differs") or (
+                        decision.changes == () and before.mode is Mode.NOTE
+                    ), (event, effects)
+            case fx.Rejected(reason=fx.Reason.AFTER_SUBMIT):
+                assert submitted and isinstance(event, ev.Text), (event, effects)
+            case fx.Rejected(reason=fx.Reason.NOT_EXPECTED):
+                assert not submitted, (event, effects)
+    if model.round_open and _one_tap(before, event):
+        # one tap per tick: recorded, and straight on to the next question or the review
+        assert len(effects) == 2, (event, effects)
+        assert isinstance(effects[0], fx.Recorded)
+        assert isinstance(effects[1], fx.Ask | fx.ShowReview)
+
+
 @dataclass
 class Model:
     """Applies decisions the way storage does and checks every step."""
@@ -154,12 +249,24 @@ class Model:
     state: FlowState = field(default_factory=FlowState)
     submitted: bool = False
     round_open: bool = True
+    now: datetime = T0
 
     def context(self) -> Context:
-        return Context(Q, dict(self.answers), self.submitted, self.round_open)
+        return Context(
+            Q,
+            dict(self.answers),
+            self.submitted,
+            self.round_open,
+            now=self.now,
+            vocabulary=_strings().vocabulary,
+            signer_name="Jo Bloggs",
+            signer_role="Head of inclusion",
+        )
 
-    def send(self, event: ev.Event) -> Decision:
+    def send(self, event: ev.Event, after: timedelta = STEP) -> Decision:
         before = dict(self.answers)
+        before_state, submitted = self.state, self.submitted
+        self.now += after
         decision = decide(self.context(), self.state, event)
         _assert_state_valid(decision.state)
         if not self.round_open:
@@ -182,15 +289,25 @@ class Model:
         for qid, old in before.items():
             if old.value is not None:
                 assert self.answers[qid].value is not None, (event, qid)
+        _check_effects(self, before_state, submitted, event, decision)
         if decision.submit:
             self.submitted = True
         self.state = decision.state
         return decision
 
+    def draw(self, data: st.DataObject) -> ev.Event:
+        """An event for the state the model is in; typed text sent a little before now."""
+        event = data.draw(next_event(self.state))
+        if isinstance(event, ev.Text):
+            lag = data.draw(lags)
+            if lag is not None:
+                event = replace(event, sent_at=self.now + STEP - timedelta(seconds=lag))
+        return event
+
 
 def _run(model: Model, data: st.DataObject, steps: int) -> None:
     for _ in range(steps):
-        model.send(data.draw(next_event(model.state)))
+        model.send(model.draw(data))
 
 
 @given(
@@ -235,7 +352,7 @@ def test_answering_everything_then_confirming_submits(
     assert model.submitted
     if not already:
         assert decision.submit is True
-        assert decision.effects == (fx.Submitted(()),)
+        assert decision.effects == (fx.Submitted((), fx.Signer("Jo Bloggs", "Head of inclusion")),)
 
 
 @given(answers=initial_answers, state=flow_states, steps=st.integers(0, 20), data=st.data())
@@ -251,7 +368,7 @@ def test_submit_then_confirm_always_submits_an_open_round(
 
 
 def _is_button(event: ev.Event) -> bool:
-    return isinstance(event, ev.Choose) or (
+    return isinstance(event, ev.Choose | ev.Note) or (
         isinstance(event, ev.Next | ev.Skip | ev.Back) and event.question_id is not None
     )
 
@@ -271,21 +388,53 @@ def test_a_second_tap_of_a_button_is_a_no_op(
     steps: int,
     data: st.DataObject,
 ) -> None:
-    """A repeated button (a double tap, or a redelivered press) never changes or asks again."""
+    """A repeated button (a double tap, or a redelivered press) never changes or asks again
+    (a tap repeated after a wait may show the reply again: see the next test)."""
     model = Model(answers, state, submitted)
     for _ in range(steps):
-        event = data.draw(next_event(model.state))
+        event = model.draw(data)
         model.send(event)
         if _is_button(event) and data.draw(st.booleans()):
-            second = model.send(event)
+            second = model.send(event, after=timedelta(seconds=1))
             assert second.changes == (), (event, second)
             # nothing new: at most a refusal, or the same note offer again (a lost reply)
             assert all(
                 isinstance(e, fx.Rejected)
-                or (isinstance(e, fx.OfferNote) and isinstance(event, ev.Choose))
+                or (isinstance(e, fx.OfferNote) and isinstance(event, ev.Choose | ev.Note))
                 for e in second.effects
             ), (event, second)
             assert not any(isinstance(e, fx.Ask) for e in second.effects), (event, second)
+
+
+@given(
+    answers=initial_answers,
+    state=flow_states,
+    submitted=st.booleans(),
+    steps=st.integers(1, 30),
+    data=st.data(),
+)
+@SETTINGS
+def test_a_tap_repeated_after_a_wait_changes_nothing_and_shows_where_the_person_is(
+    answers: dict[str, Answer],
+    state: FlowState,
+    submitted: bool,
+    steps: int,
+    data: st.DataObject,
+) -> None:
+    """The reply to a tap may be lost: tapping again later changes nothing, and at most
+    shows again the question in view (or the review), never another one."""
+    model = Model(answers, state, submitted)
+    for _ in range(steps):
+        event = model.draw(data)
+        first = model.send(event)
+        if isinstance(event, ev.Choose) and data.draw(st.booleans()):
+            state = model.state
+            second = model.send(event, after=timedelta(seconds=30))
+            asked = [e for e in second.effects if isinstance(e, fx.Ask)]
+            if any(isinstance(e, fx.Recorded) for e in first.effects) and (
+                second.changes == () and asked
+            ):
+                assert [a.position for a in asked] == [state.position], (event, second)
 
 
 @given(state=flow_states, steps=st.integers(1, 30), data=st.data())
@@ -295,11 +444,50 @@ def test_next_never_asks_the_question_it_was_pressed_on(
 ) -> None:
     model = Model({}, state)
     for _ in range(steps):
-        event = data.draw(next_event(model.state))
+        event = model.draw(data)
         decision = model.send(event)
         if isinstance(event, ev.Next | ev.Skip) and event.question_id is not None:
             asked = [e.question_id for e in decision.effects if isinstance(e, fx.Ask)]
             assert event.question_id not in asked, (event, decision)
+
+
+@given(
+    answers=initial_answers,
+    state=flow_states,
+    mode=st.sampled_from([Mode.ASKING, Mode.REVIEW, Mode.CONFIRM]),
+    question=st.sampled_from(IDS),
+    leave=st.sampled_from(["next", "note", "skip"]),
+)
+@SETTINGS
+def test_a_note_opened_on_another_question_returns_where_the_person_was(
+    answers: dict[str, Answer], state: FlowState, mode: Mode, question: str, leave: str
+) -> None:
+    """From a question (or the review), "Note" on another question and then Next, a typed
+    note, or Skip there: back at the same question, going on to the same place, or back in
+    the review."""
+    assume(mode is not Mode.ASKING or Q.position(question) != state.position)
+    before = replace(state, mode=mode, started=True, held=None)
+    model = Model(answers, before)
+    opened = model.send(ev.Note(question))
+    assert opened.effects == (fx.OfferNote(question, answers.get(question, Answer(None))),)
+    if leave == "next":
+        decision = model.send(ev.Next(question))
+    elif leave == "note":
+        decision = model.send(ev.Text("a note"))
+    else:
+        decision = model.send(ev.Skip(question))
+    back = decision.effects[-1]
+    if mode is Mode.ASKING:
+        assert isinstance(back, fx.Ask), decision.effects
+        assert back.position == before.position
+        assert _going_on_to(model.state) == _going_on_to(before), (before, model.state)
+    else:
+        assert isinstance(back, fx.ShowReview), decision.effects
+
+
+def _going_on_to(state: FlowState) -> int | None:
+    """Where a person goes after the question in view (None: the next one)."""
+    return None if state.then == state.position else state.then
 
 
 @given(raw=st.one_of(st.none(), st.text(max_size=80), st.binary(max_size=40).map(repr)))

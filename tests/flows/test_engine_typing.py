@@ -86,10 +86,12 @@ def test_typed_yes_or_no_answers_a_tick_question(
 ) -> None:
     d = lead.typed(typed)
     assert d.changes == (AnswerChange("s1.address", value, note),)
-    if note is None:  # as after a tap: the note offer
-        assert d.effects[-1] == fx.OfferNote("s1.address", Answer(value))
-    else:  # answer and note in one message: on to the next question
-        assert d.effects[-1] == fx.Ask("s1.telephone", 1, None)
+    # like a tap, with or without a note: on to the next question
+    assert d.effects == (
+        fx.Recorded("s1.address", Answer(value, note)),
+        fx.Ask("s1.telephone", 1, None, answered=1),
+    )
+    assert lead.state.noted is (note is not None)
 
 
 @pytest.mark.parametrize(
@@ -122,6 +124,7 @@ def test_unclear_text_on_a_tick_question_is_never_saved_as_a_note(lead: Person, 
 
 def test_a_note_in_two_messages_sent_together_stays_on_its_question(lead: Person) -> None:
     lead.send(ev.Choose("s1.address", "yes"))
+    lead.send(ev.Note("s1.address"), after=3)
     lead.typed("We keep behaviour records on the MIS,", after=8)
     assert lead.state.position == 1
     # the second part was sent before the next question went out
@@ -143,8 +146,7 @@ def test_more_text_soon_after_a_note_asks_where_it_goes(lead: Person) -> None:
     qid = "s1.other"  # free text, after the tick questions of section 1
     before = lead.q.items[lead.q.position(qid) - 1].id  # type: ignore[operator]
     lead.go(before)
-    lead.send(ev.Choose(before, "yes"))
-    lead.typed("Held by the admin team,")
+    lead.typed("yes - Held by the admin team,")  # a typed note moved the person on
     d = lead.typed("and by the SENCo.", after=6)
     assert d.changes == ()
     assert d.effects == (fx.AskWhere(qid, "and by the SENCo.", before),)
@@ -163,27 +165,136 @@ def test_text_well_after_a_note_answers_the_free_text_question(lead: Person) -> 
     before = lead.q.items[lead.q.position(qid) - 1].id  # type: ignore[operator]
     lead.go(before)
     lead.send(ev.Choose(before, "yes"))
+    lead.send(ev.Note(before))
     lead.typed("Held by the admin team.")
     d = lead.typed("Nothing else.", after=120)
     assert d.changes == (AnswerChange(qid, "Nothing else.", None),)
 
 
-def test_unclear_text_after_a_note_offers_that_note_too(lead: Person) -> None:
-    lead.send(ev.Choose("s1.address", "yes"))
-    lead.typed("On the MIS,")
+def test_more_text_soon_after_a_typed_note_goes_on_that_note(lead: Person) -> None:
+    lead.typed("yes - On the MIS,")
     d = lead.typed("and the paper file.", after=4)
+    assert d.changes == (AnswerChange("s1.address", "yes", "On the MIS,\nand the paper file."),)
+    assert d.effects == (
+        fx.Recorded("s1.address", Answer("yes", "On the MIS,\nand the paper file."), added=True),
+    )
+    assert lead.state.position == 1
+    assert lead.answers.get("s1.telephone") is None
+
+
+def test_unclear_text_well_after_a_typed_note_offers_that_note_too(lead: Person) -> None:
+    lead.typed("yes - On the MIS,")
+    d = lead.typed("and the paper file.", after=90)
+    assert d.changes == ()
     assert d.effects == (fx.AskWhere("s1.telephone", "and the paper file.", "s1.address"),)
     lead.send(ev.Place("s1.address", ev.Use.NOTE))
     assert lead.answers["s1.address"].note == "On the MIS,\nand the paper file."
     assert lead.answers.get("s1.telephone") is None
 
 
-def test_text_typed_before_a_tapped_question_moved_on_is_not_its_answer(lead: Person) -> None:
-    lead.send(ev.Choose("s1.address", "yes"))
-    lead.send(ev.Next("s1.address"), after=3)
+def test_text_typed_before_a_question_was_shown_is_not_its_answer(lead: Person) -> None:
+    lead.send(ev.Skip("s1.address"), after=3)
     d = lead.typed("yes", after=1, sent_before=2)  # typed before question 2 was shown
     assert d.changes == ()
     assert d.effects == (fx.AskWhere("s1.telephone", "yes"),)
+
+
+def test_a_typed_note_that_moved_on_from_free_text_makes_it_the_note_target(
+    lead: Person,
+) -> None:
+    lead.go("s1.behaviour")
+    lead.answers["s1.other"] = Answer("Medical reports")
+    lead.typed("yes - the admin team")  # a typed note moves the person on to s1.other
+    d = lead.typed("and the SENCo", after=4)  # soon after: more of that note, perhaps
+    assert d.effects == (fx.AskWhere("s1.other", "and the SENCo", "s1.behaviour"),)
+    d = lead.send(ev.Place("s1.other", ev.Use.NOTE))  # no: a note on the free-text answer
+    assert d.changes == (AnswerChange("s1.other", "Medical reports", "and the SENCo"),)
+    assert d.effects[-1] == fx.Ask("s2.partnerships_la", 12, None, answered=2)
+    d = lead.typed("also the nurse", after=90)
+    assert d.effects == (fx.AskWhere("s2.partnerships_la", "also the nurse", "s1.other"),)
+    lead.send(ev.Place("s1.other", ev.Use.NOTE))
+    assert lead.answers["s1.other"].note == "and the SENCo\nalso the nurse"
+
+
+def test_unclear_text_after_a_free_text_answer_offers_no_earlier_note(lead: Person) -> None:
+    lead.go("s1.other")
+    lead.typed("Medical reports")
+    d = lead.typed("hmm, not sure", after=10)
+    assert d.effects == (fx.AskWhere("s2.partnerships_la", "hmm, not sure"),)
+
+
+def test_unclear_text_after_a_skip_offers_no_earlier_note(lead: Person) -> None:
+    lead.send(ev.Skip("s1.address"), after=3)
+    d = lead.typed("held by the office", after=10)
+    assert d.effects == (fx.AskWhere("s1.telephone", "held by the office"),)
+    d = lead.send(ev.Place("s1.address", ev.Use.NOTE))  # not offered, so refused
+    assert d.effects == (fx.Rejected(fx.Reason.NOTHING_HELD),)
+    assert d.changes == ()
+
+
+def test_a_typed_choice_after_a_tap_answers_the_question_in_view(lead: Person) -> None:
+    lead.send(ev.Choose("s1.address", "yes"), after=3)
+    d = lead.typed("no - landline only", after=10)
+    assert d.changes == (AnswerChange("s1.telephone", "no", "landline only"),)
+    assert (lead.answers["s1.address"].value, lead.answers["s1.address"].note) == ("yes", None)
+
+
+def test_unclear_text_soon_after_a_tap_goes_on_the_tapped_questions_note(lead: Person) -> None:
+    lead.send(ev.Choose("s1.address", "yes"), after=3)
+    d = lead.typed("held by the office", after=10)  # after question 2 was shown
+    assert d.changes == (AnswerChange("s1.address", "yes", "held by the office"),)
+    assert d.effects == (
+        fx.Recorded("s1.address", Answer("yes", "held by the office"), added=True),
+    )
+    assert lead.state.position == 1
+    assert lead.state.held is None
+    assert lead.answers.get("s1.telephone") is None
+
+
+def test_unclear_text_well_after_a_tap_offers_the_tapped_questions_note(lead: Person) -> None:
+    lead.send(ev.Choose("s1.address", "yes"), after=3)
+    d = lead.typed("held by the office", after=90)
+    assert d.changes == ()
+    assert d.effects == (fx.AskWhere("s1.telephone", "held by the office", "s1.address"),)
+    d = lead.send(ev.Place("s1.address", ev.Use.NOTE))
+    assert d.changes == (AnswerChange("s1.address", "yes", "held by the office"),)
+    assert d.effects == (
+        fx.Recorded("s1.address", Answer("yes", "held by the office"), added=True),
+    )
+    assert lead.state.position == 1
+    assert lead.answers.get("s1.telephone") is None
+
+
+def test_text_typed_before_a_question_after_a_free_text_answer_is_not_a_note(
+    lead: Person,
+) -> None:
+    lead.go("s1.other")
+    lead.typed("Medical reports")
+    d = lead.typed("no", after=1, sent_before=2)  # typed before question 13 was shown
+    assert d.changes == ()
+    assert d.effects == (fx.AskWhere("s2.partnerships_la", "no"),)
+
+
+def test_text_typed_right_after_a_true_goes_on_that_statements_note(lead: Person) -> None:
+    qid = "s7.paper_seven_years"
+    lead.go(qid)
+    lead.send(ev.Choose(qid, "true"), after=3)
+    d = lead.typed("since 2019", after=1, sent_before=2)
+    assert d.changes == (AnswerChange(qid, "true", "since 2019"),)
+    assert d.effects == (fx.Recorded(qid, Answer("true", "since 2019"), added=True),)
+
+
+def test_text_typed_right_after_a_tap_goes_on_that_questions_note(lead: Person) -> None:
+    lead.send(ev.Choose("s1.address", "no"), after=3)
+    # sent while the tap was on its way, before question 2 went out
+    d = lead.typed("only for pupils on roll", after=1, sent_before=2)
+    assert d.changes == (AnswerChange("s1.address", "no", "only for pupils on roll"),)
+    assert d.effects == (
+        fx.Recorded("s1.address", Answer("no", "only for pupils on roll"), added=True),
+    )
+    assert lead.state.position == 1
+    assert lead.state.held is None
+    assert lead.answers.get("s1.telephone") is None
 
 
 def test_kept_text_is_dropped_when_the_person_moves_on(lead: Person) -> None:
@@ -257,7 +368,7 @@ def test_keeping_a_colleagues_answer_changes_nothing_and_carries_on(lead: Person
     lead.send(ev.Choose("s1.address", "yes"), after=30)
     d = lead.send(ev.Keep("s1.address"))
     assert d.changes == ()
-    assert d.effects == (fx.Ask("s1.telephone", 1, None),)
+    assert d.effects == (fx.Ask("s1.telephone", 1, None, answered=1),)
     assert lead.answers["s1.address"].value == "no"
 
 
@@ -281,3 +392,21 @@ async def test_one_lock_per_contact_for_every_channel() -> None:
     del first
     gc.collect()
     assert 41 not in _contact_locks  # nobody holds it: forgotten
+
+
+def test_a_second_tap_of_keep_asks_nothing_again(lead: Person) -> None:
+    """ "Keep Sam's answer" on an old message changes nothing and sends nothing: the
+    question in view is still just above (a double tap must not send it twice)."""
+    for qid in ("s1.address", "s1.telephone"):
+        lead.send(ev.Choose(qid, "yes"), after=5)
+    lead.now += timedelta(minutes=1)
+    _sam_answers(lead, "s1.address", "no")
+    d = lead.send(ev.Choose("s1.address", "yes"), after=30)  # an old message
+    assert isinstance(d.effects[0], fx.ConfirmChange)
+    first = lead.send(ev.Keep("s1.address"))
+    assert first.effects == ()
+    assert lead.state.position == 2
+    before = lead.state
+    again = lead.send(ev.Keep("s1.address"))
+    assert again.effects == ()
+    assert lead.state == before

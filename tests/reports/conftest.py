@@ -65,7 +65,9 @@ async def fill(seeded: Seeded) -> Filled:
         events.BatchEntry("s7.paper_seven_years", "differs", DIFFERS_NOTE),
     )
     await seeded.service.handle(seeded.contacts["bob"].id, "console", events.Submit())
-    await seeded.service.handle(seeded.contacts["bob"].id, "console", events.Confirm())
+    await seeded.service.handle(
+        seeded.contacts["bob"].id, "console", events.Confirm(role="Head of inclusion")
+    )
     seeded.clock.advance(hours=1)
     await answer(
         seeded,

@@ -63,7 +63,11 @@ async def test_each_form_is_a4_portrait_and_numbers_its_own_pages(filled: Filled
     for number, (_, text) in enumerate(north, start=1):
         footer = "North Partnership · Audit of information held by partnerships 2026/27"
         assert f"{footer} · page {number} of {len(north)}" in text
-    assert "Changes after submission" in north[-1][1] and AMENDED_NOTE in north[-1][1]
+    # the changes come last, followed only by the signature line (the named sign-off)
+    end = " ".join(text for _, text in north[-2:])
+    assert "Changes after submission" in end and AMENDED_NOTE in end
+    assert end.index(AMENDED_NOTE) < end.index("Sign-off")
+    assert "Signed off by Bob Baker, Head of inclusion, on 02 Nov 2026 11:00" in north[-1][1]
     assert "42 We keep paper records for seven years" in " ".join(t for _, t in north)
 
     separate = render_all_pdf(summary)

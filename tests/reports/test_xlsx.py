@@ -32,6 +32,7 @@ async def test_sheets_and_progress(filled: Filled) -> None:
         "Answers matrix",
         "Notes",
         "Points to look at",
+        "Actions",
         "Changes after submission",
     ]
     progress = book["Progress"]

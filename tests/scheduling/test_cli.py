@@ -56,5 +56,5 @@ def test_remind_queues_lists_and_retries(
     assert listed.exit_code == 0, listed.output
     assert "failed" in listed.output and "boom" in listed.output
     retried = runner.invoke(cli, ["outbox", "retry"])
-    assert "1 failed message(s) put back" in retried.output
+    assert "1 failed message put back" in retried.output
     assert "pending" in runner.invoke(cli, ["outbox"]).output

@@ -166,7 +166,7 @@ async def test_a_backup_into_a_folder_deletes_that_folders_old_backups(
         path.write_bytes(b"")
     result = auditbot(world.path, "backup", str(folder))
     assert result.returncode == 0, result.stderr
-    assert "Deleted 1 backup(s) in that folder older than 30 day(s)" in result.stdout
+    assert "Deleted 1 backup in that folder older than 30 days" in result.stdout
     left = {p.name for p in folder.iterdir()}
     assert old.name not in left and {recent.name, unrelated.name} <= left
     assert len(left) == 3

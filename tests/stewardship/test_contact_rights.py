@@ -103,7 +103,7 @@ async def test_erase_asks_first_and_a_no_changes_nothing(world: World) -> None:
     result = auditbot(world.path, "contact", "erase", ALICE.email, stdin="n\n")
     assert result.returncode == 1
     assert f"This erases {ALICE.name} <{ALICE.email}> of North Partnership" in result.stdout
-    assert "3 answer(s) and 4 history entries" in result.stdout
+    assert "3 answers and 4 history entries" in result.stdout
     assert "Nothing was erased." in result.stderr
     async with world.db.read() as conn:
         still = await partnerships.contact_by_email(conn, ALICE.email)

@@ -172,14 +172,14 @@ async def test_purge_command_says_what_it_removes(tmp_path: Path) -> None:
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout.splitlines() == [
         "Would remove (nothing has been changed):",
-        "- 1 id(s) of updates already handled",
+        "- 1 id of updates already handled",
     ]
     shorter = auditbot(path, "purge", env={"RETENTION_PROCESSED_UPDATES_DAYS": "7"})
     assert shorter.returncode == 0, shorter.stderr
-    assert shorter.stdout.splitlines()[1:] == ["- 2 id(s) of updates already handled"]
+    assert shorter.stdout.splitlines()[1:] == ["- 2 ids of updates already handled"]
     assert auditbot(path, "purge").stdout.strip() == "Nothing is past its retention period."
     log = auditbot(path, "audit-log")
-    assert "retention purge" in log.stdout and "2 id(s) of updates" in log.stdout
+    assert "retention purge" in log.stdout and "2 ids of updates" in log.stdout
 
 
 async def test_an_invalid_retention_setting_is_named(tmp_path: Path) -> None:

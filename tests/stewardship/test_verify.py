@@ -48,7 +48,7 @@ async def test_an_untouched_database_verifies(world: World) -> None:
         f"Structure: version {len(MIGRATIONS)}, the current one, with every update recorded.",
         "File: SQLite's integrity check passed.",
         "Guards: the answer history and the audit log refuse changes.",
-        "Answer history: 7 entries for 2 response(s), every chain intact.",
+        "Answer history: 7 entries for 2 responses, every chain intact.",
         "Audit log: 0 entries, chain intact.",
         "Verified: the data is as the bot wrote it.",
     ]
@@ -65,7 +65,7 @@ async def test_a_history_row_edited_by_hand_is_caught(world: World) -> None:
     assert result.returncode == 1
     lines = result.stdout.splitlines()
     assert "Guards: answer_history_append_only_update removed" in lines[2]
-    assert lines[3].startswith("Answer history: 1 of 2 response(s) broken.")
+    assert lines[3].startswith("Answer history: 1 of 2 responses broken.")
     assert f"round 1, North Partnership, entry {second} (question s1.telephone" in lines[3]
     assert "was changed after it was written" in lines[3]
     assert lines[-1].startswith("NOT verified")

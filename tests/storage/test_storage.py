@@ -307,7 +307,7 @@ GOOD = "North Partnership,Alice Archer,alice@north.example,alice_archer\n"
         ),
         (
             "partnership,contact_name,telegram_username\nNorth Partnership,Alice,alice_a\n",
-            r"bad\.csv, line 1: the header needs the column\(s\) email",
+            r"bad\.csv, line 1: the header is missing: email",
         ),
         (
             HEADER + GOOD + ",Bob Baker,bob@north.example,\n",
@@ -362,6 +362,7 @@ async def test_answers_and_history_record_contact_and_channel(seeded: Seeded) ->
     outcome = await service.handle(alice.id, "telegram", ev.Choose("s1.address", "yes"))
     assert outcome.effects[0] == fx.Recorded("s1.address", Answer("yes"))
     seeded.clock.advance(minutes=1)
+    await service.handle(alice.id, "telegram", ev.Note("s1.address"))
     await service.handle(alice.id, "telegram", ev.Text("kept in the MIS"))
     await service.handle(bob.id, "console", ev.Start())  # no answer: no history
     await service.handle(bob.id, "console", ev.Choose("s1.telephone", "no"))
@@ -421,7 +422,7 @@ async def test_contacts_of_one_partnership_share_one_response(seeded: Seeded) ->
     assert (await _response(seeded, "alice")).id != (await _response(seeded, "carol")).id
 
     outcome = await service.handle(bob.id, "console", ev.Start())
-    assert outcome.effects == (fx.Ask("s1.telephone", 1, None),)
+    assert outcome.effects == (fx.Ask("s1.telephone", 1, None, answered=1),)
     assert outcome.answers["s1.address"].value == "yes"
     assert outcome.answers["s1.address"].contact_name == "Alice Archer"
     await service.handle(bob.id, "console", ev.Choose("s1.telephone", "no"))
@@ -482,6 +483,7 @@ async def test_conversation_state_survives_a_restart(seeded: Seeded) -> None:
     await seeded.service.handle(alice.id, "telegram", ev.Start())
     await seeded.service.handle(alice.id, "telegram", ev.Skip("s1.address"))
     await seeded.service.handle(alice.id, "telegram", ev.Choose("s1.telephone", "yes"))
+    await seeded.service.handle(alice.id, "telegram", ev.Note("s1.telephone"))
     await seeded.service.handle(alice.id, "telegram", ev.Text("mobiles too"))
     await seeded.service.handle(alice.id, "console", ev.Start())
     path = seeded.db.path
@@ -491,11 +493,11 @@ async def test_conversation_state_survives_a_restart(seeded: Seeded) -> None:
     try:
         service = AuditService(reopened, seeded.clock)
         outcome = await service.handle(alice.id, "telegram", ev.Start())
-        assert outcome.effects == (fx.Ask("s1.electronic_contacts", 2, None),)
+        assert outcome.effects == (fx.Ask("s1.electronic_contacts", 2, None, answered=1),)
         assert outcome.answers["s1.telephone"].note == "mobiles too"
         # each channel keeps its own place
         outcome = await service.handle(alice.id, "console", ev.Start())
-        assert outcome.effects == (fx.Ask("s1.address", 0, None),)
+        assert outcome.effects == (fx.Ask("s1.address", 0, None, answered=1),)
     finally:
         await reopened.close()
 
@@ -521,7 +523,7 @@ async def test_submission_and_amendment(seeded: Seeded) -> None:
     await service.handle(alice.id, "telegram", ev.Choose("s1.address", "yes"))
     seeded.clock.advance(hours=1)
     await service.handle(alice.id, "telegram", ev.Submit())
-    outcome = await service.handle(alice.id, "telegram", ev.Confirm())
+    outcome = await service.handle(alice.id, "telegram", ev.Confirm(role="Head of inclusion"))
     assert isinstance(outcome.effects[0], fx.Submitted)
     submitted_at = NOW + timedelta(hours=1)
     response = await _response(seeded, "bob")

@@ -25,6 +25,7 @@ buttons: st.SearchStrategy[ev.Event] = st.one_of(
     st.builds(ev.Back, question_ids),
     st.builds(ev.Jump, question_ids),
     st.sampled_from([ev.Review(), ev.Submit(), ev.Confirm(), ev.CancelSubmit(), ev.Start()]),
+    st.builds(ev.Sign, st.sampled_from(list(ev.SignerPart))),
 )
 # anything at all, including lone surrogates, plus near-misses of both formats
 tricky = st.sampled_from(["\n", "²", "٣", "１", "\x00", "\ud800", "|", "a1", "z1", "é"])

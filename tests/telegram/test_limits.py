@@ -9,10 +9,14 @@ from typing import Any
 
 import pytest
 
+from bot.about import about_audit
 from bot.audit_service import AuditService
 from bot.channels.telegram import callback_codec as codec
 from bot.channels.telegram import render
+from bot.config import Settings
 from bot.flows import effects as fx
+from bot.flows import events as ev
+from bot.flows.audit import MAX_SIGNER
 from bot.questionnaire import MAX_ITEM_ID, Questionnaire
 from storage.records import Answer, Contact
 from tests.conftest import Seeded
@@ -68,11 +72,14 @@ def test_every_message_fits_telegram_with_the_longest_answers_and_names(
             change = fx.ConfirmChange(item.id, item.kind.choices[0], answer)
             accepted(render.confirm_change(q, change, UTC))
     answers = {item.id: worst_answer(q, item.id) for item in q.items}
-    for message in render.review(q, fx.ShowReview(answers, ())):
-        accepted(message)
-    accepted(render.confirm(q, tuple(item.id for item in q.items)))
+    for section in range(len(q.sections)):
+        accepted(render.review(q, fx.ShowReview(answers, (), section=section)))
+    everything = tuple(item.id for item in q.items)
+    longest = "x" * MAX_SIGNER  # the longest name and role a sign-off can have
+    for part in (None, *ev.SignerPart):
+        accepted(render.confirm(q, fx.AskConfirm(everything, longest, longest, part)))
     contact = Contact(1, 1, NAME, NAME, "a@example.org")
-    accepted(render.welcome(contact, q, None))
+    accepted(render.welcome(contact, about_audit(Settings(), q, None)))
 
 
 def test_long_question_texts_shorten_the_answers_shown_not_the_question(
@@ -107,10 +114,13 @@ async def test_the_conversation_goes_on_under_telegrams_flood_limits(
     api.rate_limit(per_chat_per_second=1, global_per_second=30)
     caplog.set_level(logging.WARNING)
     alice = await join(harness, api, "alice", 1001)
-    assert "Section 1 of 7" in (await alice.wait_for_text("question 1 of 44")).text
+    assert "Section 1 of 7" in (await alice.wait_for_text("0 of 44 answered")).text
     await alice.click("No")
+    await alice.wait_for_text("1 of 44 answered")
+    await alice.click("✎ Note")
+    await alice.wait_for_text("Type your note")
     await alice.send("only for pupils on roll")
-    await alice.wait_for_text("question 2 of 44")
+    await alice.wait_for_text("Note: only for pupils on roll")
     assert api.throttled, "the flood limit was never reached"
     answer = (await stored_answers(seeded, "alice"))["s1.address"]
     assert (answer.value, answer.note) == ("no", "only for pupils on roll")

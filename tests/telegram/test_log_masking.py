@@ -35,7 +35,7 @@ async def test_a_debug_log_never_shows_an_invite_token(api: FakeBotApi, seeded: 
     log = asyncio.create_task(bot.stderr.read())  # read as it comes: DEBUG fills a pipe
     alice = api.user(4242, "Alice")
     await alice.send(f"/start {alice_token}", settle=False)
-    await reply(alice, 0, "question 1 of 44")
+    await reply(alice, 0, "0 of 44 answered")
     mallory = api.user(666, "Mallory")
     since = len(api.calls)
     await mallory.send(f"here is the link {bob_link}", settle=False)

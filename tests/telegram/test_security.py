@@ -126,6 +126,7 @@ async def test_duplicated_update_changes_nothing(
 ) -> None:
     alice = await join(harness, api, "alice", 1001)
     click = await alice.click("Yes")
+    await alice.click("✎ Note")
     note = await alice.send("first note")
     sent = len(api.requests("sendMessage")) + len(api.requests("editMessageText"))
     for update in (click, note, alice.messages and note):
@@ -157,11 +158,13 @@ async def test_restart_in_the_middle_loses_nothing(
 ) -> None:
     alice = await join(harness, api, "alice", 1001)
     await alice.click("Yes")
+    await alice.click("✎ Note")
     await alice.send("kept across restarts")
     await alice.click("No")
     await harness.stop(bot)
-    # a message sent while the bot is down waits at Telegram
-    waiting = await alice.send("a note while down", settle=False)
+    # a note typed straight after the tap, sent while the bot is down, waits at Telegram
+    sent_at = int(seeded.clock().timestamp()) + 5
+    waiting = await alice.send("a note while down", settle=False, date=sent_at)
     db = await open_database(settings.db)
     try:
         await harness.start(db)

@@ -14,6 +14,7 @@ from bot.channels.telegram import callback_codec as codec
 from bot.channels.telegram import render
 from bot.flows import effects as fx
 from bot.flows import events as ev
+from bot.flows.audit import MAX_SIGNER
 from bot.log_masking import TokenFilter
 from bot.questionnaire import Questionnaire
 from storage.records import Answer
@@ -21,6 +22,7 @@ from storage.records import Answer
 
 def test_codec_round_trips_every_button(questionnaire: Questionnaire) -> None:
     events: list[ev.Event] = [ev.Review(), ev.Submit(), ev.Confirm(), ev.CancelSubmit(), ev.Start()]
+    events += [ev.Sign(part) for part in ev.SignerPart]
     for item in questionnaire.items:
         events += [ev.Next(item.id), ev.Skip(item.id), ev.Back(item.id), ev.Jump(item.id)]
         events += [ev.Choose(item.id, value) for value in (*item.kind.choices, "nothing")]
@@ -38,6 +40,7 @@ def test_codec_round_trips_every_button(questionnaire: Questionnaire) -> None:
         "a1",
         "a0|r",
         "a1|z",
+        "a1|a|signature",
         "a1|r|extra",
         "a1|c|s1.address",
         "a1|c|s1.address|YES",
@@ -56,9 +59,11 @@ def test_review_respects_the_message_limit(questionnaire: Questionnaire) -> None
         item.id: Answer(item.kind.choices[0] if item.kind.choices else "é<" * 1000, "n&" * 1000)
         for item in questionnaire.items
     }
-    effect = fx.ShowReview(answers, ())
-    messages = render.review(questionnaire, effect)
-    assert len(messages) > 8  # long sections were split
+    messages = [
+        render.review(questionnaire, fx.ShowReview(answers, (), section=n))
+        for n in range(len(questionnaire.sections))
+    ]
+    assert "n&amp;" * 20 in messages[0].text  # long notes are cut, not dropped
 
     for position, item in enumerate(questionnaire.items):
         long = Answer(item.kind.choices[0] if item.kind.choices else "x" * 2000, "x" * 2000)
@@ -67,10 +72,11 @@ def test_review_respects_the_message_limit(questionnaire: Questionnaire) -> None
     assert all(render.visible_length(m.text) <= 4096 for m in messages)
     numbered = [
         button.text
-        for message in messages[:-1]
+        for message in messages
         if message.keyboard is not None
         for row in message.keyboard.inline_keyboard
         for button in row
+        if button.text.startswith("✎")
     ]
     assert len(numbered) == len(questionnaire.items)
     assert "&lt;" in messages[-2].text  # typed text is escaped
@@ -103,6 +109,26 @@ def test_run_without_a_token_is_a_clear_error(
 
 def test_submit_confirmation_fits_one_message_however_many_are_unanswered() -> None:
     unanswered = [(n, "A long question text " * 10) for n in range(1, 301)]
-    text = render.html("ask_confirm", unanswered=unanswered, total=300)
+    # with the longest sign-off and attestation a questionnaire may have
+    longest = "x" * MAX_SIGNER
+    effect = fx.AskConfirm((), longest, longest)
+    text = render.html(
+        "ask_confirm", effect=effect, unanswered=unanswered, total=300, attestation="y" * 1000
+    )
     assert render.visible_length(text) <= render.MAX_TEXT
     assert "and 280 more" in text
+    assert longest in text
+
+
+def test_the_differs_note_offer_can_go_back_and_free_text_says_its_limit(
+    questionnaire: Questionnaire,
+) -> None:
+    statement = questionnaire.item("s7.paper_seven_years")
+    offer = render.offer_note(questionnaire, statement.id, Answer("differs"))
+    labels = (
+        [b.text for row in offer.keyboard.inline_keyboard for b in row] if offer.keyboard else []
+    )
+    assert "◀ Back" in labels and "Next ➜" in labels
+    free = questionnaire.position("s1.other")
+    assert free is not None
+    assert "2,000 characters" in render.question(questionnaire, free, None).text

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import typer
 
-from bot.channels.email.mailbox import check_imap
-from bot.channels.email.smtp import check_smtp
 from bot.commands.common import UserError, out, run, settings
-from bot.texts import texts
 
 
 def _t(key: str, **context: object) -> str:
+    from bot.texts import texts
+
     return texts().string(f"email.cli.{key}", **context)
 
 
 async def check() -> list[str]:
     """One line per server; raises UserError (all lines) when something does not work."""
+    from bot.channels.email.mailbox import check_imap
+    from bot.channels.email.smtp import check_smtp
+
     email = settings().email
     if not email.sending:
         raise UserError(_t("not_set_up"))
@@ -33,7 +35,7 @@ async def check() -> list[str]:
 
 
 def register(app: typer.Typer) -> None:
-    email_app = typer.Typer(help="The email channel: check its settings.")
+    email_app = typer.Typer(help="The email channel: check its settings.", rich_markup_mode=None)
     app.add_typer(email_app, name="email")
 
     @email_app.command("check")

@@ -30,6 +30,8 @@ from bot.notices import Notice
 from bot.questionnaire import Questionnaire
 from bot.questionnaire_store import stored_questionnaire
 from bot.reminders import SnoozeChoice, snooze
+from bot.signoff import read_signer
+from bot.submission_notices import SubmissionNotices
 from bot.texts import texts
 from storage import Database, outbox, partnerships, rounds
 from storage.outbox import NewMessage
@@ -79,7 +81,8 @@ class EmailConversation:
     service: AuditService = field(init=False)
 
     def __post_init__(self) -> None:
-        self.service = AuditService(self.db, self.clock)
+        notices = SubmissionNotices.from_settings(self.settings, self.wake)
+        self.service = AuditService(self.db, self.clock, notices)
 
     async def poll(self) -> None:
         """Read the mailbox until cancelled, reconnecting (with growing pauses) when the
@@ -163,10 +166,11 @@ class EmailConversation:
         if parsed.answers:
             entries = (ev.BatchEntry(a.question_id, a.value, a.note) for a in parsed.answers)
             events.append(ev.Batch(tuple(entries)))
+        name, role = read_signer(parsed.signer) if parsed.signer else (None, None)
         commands: dict[Command, ev.Event] = {
             Command.REVIEW: ev.Review(),
-            Command.SUBMIT: ev.Submit(),
-            Command.CONFIRM: ev.Confirm(),
+            Command.SUBMIT: ev.Submit(name, role),
+            Command.CONFIRM: ev.Confirm(name, role),
         }
         events.extend(commands[c] for c in parsed.commands if c in commands)
         events.append(ev.Status())  # last: where the response stands now
@@ -179,7 +183,7 @@ class EmailConversation:
                 return None
             if isinstance(event, ev.Submit) and _nothing_missing(outcome):
                 # everything is answered: "submit" needs no second email to confirm
-                outcome = await self.service.handle(contact.id, CHANNEL, ev.Confirm())
+                outcome = await self.service.handle(contact.id, CHANNEL, ev.Confirm(name, role))
             outcomes.append(outcome)
         return outcomes
 
@@ -193,7 +197,8 @@ class EmailConversation:
         if missing:
             position = q.position(missing[0])
             assert position is not None
-            return [fx.Ask(missing[0], position, last.answers.get(missing[0]))]
+            answered = len(q.items) - len(missing)
+            return [fx.Ask(missing[0], position, last.answers.get(missing[0]), answered)]
         return [fx.ShowReview(dict(last.answers), (), at_end=True)]
 
     async def _snooze(self, contact: Contact, parsed: ParsedReply, last: Outcome) -> str | None:
@@ -289,4 +294,8 @@ def _submitted(outcome: Outcome) -> bool:
 
 
 def _nothing_missing(outcome: Outcome) -> bool:
-    return any(isinstance(e, fx.AskConfirm) and not e.unanswered for e in outcome.effects)
+    """Everything is answered and the sign-off has a name and role: nothing to confirm."""
+    return any(
+        isinstance(e, fx.AskConfirm) and not e.unanswered and e.signer is not None
+        for e in outcome.effects
+    )

@@ -114,9 +114,10 @@ def _keyword_names() -> list[str]:
 
 
 def replies(rows: Sequence[Sequence[Action]]) -> list[dict[str, Any]]:
-    """Actions as reply words, one per word."""
+    """Actions as reply words, one per word (a query is answered with the question's
+    number, as any answer is: no word for it)."""
     found: dict[str, dict[str, Any]] = {}
-    for action in (a for row in rows for a in row):
+    for action in (a for row in rows for a in row if a.intent is not Intent.ANSWER_QUERY):
         word = keyword(action_keyword(action))
         found.setdefault(
             word,

@@ -1,30 +1,29 @@
 """The email channel as the process and the CLI see it (`registry.Channel`): sends through
 SMTP whenever its SMTP settings are complete, and reads replies over IMAP when those are
-complete too."""
+complete too. The SMTP and IMAP clients load when it first sends or receives: a command
+that does neither (and `auditbot --help`) never imports them."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager, suppress
 from datetime import datetime
-
-import typer
+from typing import TYPE_CHECKING
 
 from bot.channels.email import commands
-from bot.channels.email.conversation import EmailConversation
-from bot.channels.email.deliver import EmailDeliverer
-from bot.channels.email.mailbox import Mailbox, MailboxError, check_imap
 from bot.channels.email.name import CHANNEL as NAME
-from bot.channels.email.smtp import SmtpSender
-from bot.channels.registry import ChannelStartError, Wake
-from bot.clock import Clock
-from bot.config import Settings
-from bot.outbox import Deliverer
-from bot.texts import texts
-from storage import Database
-from storage.records import Contact
+from bot.channels.registry import ChannelStartError
+
+if TYPE_CHECKING:
+    import typer
+
+    from bot.channels.registry import Wake
+    from bot.clock import Clock
+    from bot.config import Settings
+    from bot.outbox import Deliverer
+    from storage import Database
+    from storage.records import Contact
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +36,9 @@ class EmailChannel:
 
     @asynccontextmanager
     async def sender(self, settings: Settings) -> AsyncIterator[Deliverer]:
+        from bot.channels.email.deliver import EmailDeliverer
+        from bot.channels.email.smtp import SmtpSender
+
         async with SmtpSender(settings.email) as smtp:
             yield EmailDeliverer(settings.email, smtp)
 
@@ -52,6 +54,11 @@ class EmailChannel:
             async with self.sender(settings) as deliverer:
                 yield deliverer
             return
+        import asyncio
+
+        from bot.channels.email.conversation import EmailConversation
+        from bot.channels.email.mailbox import check_imap
+
         problem = await check_imap(settings.email)
         if problem is not None:
             raise ChannelStartError(problem)
@@ -73,6 +80,9 @@ class EmailChannel:
 
     async def status_lines(self, settings: Settings) -> list[str]:
         """How many emails are waiting for a person (not from a contact, or not readable)."""
+        from bot.channels.email.mailbox import Mailbox, MailboxError
+        from bot.texts import texts
+
         email = settings.email
         if not email.receiving:
             return []

@@ -70,6 +70,9 @@ class ParsedReply:
     commands: tuple[Command, ...]
     unreadable: tuple[str, ...]
     """The person's own lines that could not be read, as written (stripped)."""
+    signer: str | None = None
+    """Who signs off, from a "SUBMIT name, role" (or "CONFIRM name, role") line: the text
+    after the word, as written."""
 
 
 def parse_reply(
@@ -323,21 +326,43 @@ class _Reader:
         self.answers: dict[int, ReadAnswer] = {}
         self.commands: list[Command] = []
         self.unreadable: list[str] = []
+        # "SUBMIT name, role": the first word of each list (the one the emails suggest)
+        self.signing = {
+            _command_key(words[0]): Command(command)
+            for command, words in keywords.items()
+            if command in (Command.SUBMIT, Command.CONFIRM) and words
+        }
+        self.signer: str | None = None
 
     def result(self) -> ParsedReply:
         return ParsedReply(
-            tuple(self.answers.values()), tuple(self.commands), tuple(self.unreadable)
+            tuple(self.answers.values()),
+            tuple(self.commands),
+            tuple(self.unreadable),
+            self.signer,
         )
 
     # Recording
 
     def command(self, line: str) -> bool:
         command = self.keywords.get(_command_key(line))
+        if command is None and (signed := self.signed_command(line)) is not None:
+            command, self.signer = signed
         if command is None:
             return False
         if command not in self.commands:
             self.commands.append(command)
         return True
+
+    def signed_command(self, line: str) -> tuple[Command, str] | None:
+        """ "SUBMIT Jane Smith, Head of inclusion": the command and who signs off. Only the
+        suggested word, followed by a name and role with a comma between them."""
+        word, _, rest = line.strip().partition(" ")
+        command = self.signing.get(_command_key(word))
+        rest = rest.strip().strip("\"'“”‘’*_").rstrip(".!").strip()
+        if command is None or "," not in rest:
+            return None
+        return command, rest
 
     def record(self, number: int, answer: str, lines: Sequence[str]) -> None:
         """The answer to question `number`, replacing any earlier one; unreadable lines
@@ -379,7 +404,7 @@ class _Reader:
 
     def readable(self, line: str) -> bool:
         """Whether a line is something the person means the bot to act on."""
-        if _command_key(line) in self.keywords:
+        if _command_key(line) in self.keywords or self.signed_command(line) is not None:
             return True
         match = _NUMBERED.fullmatch(line)
         return (

@@ -1,7 +1,8 @@
 """Chat commands for the LA's admins (ADMINS: telegram:<user id>), in a private chat with the bot.
 
 /status shows every partnership's progress, /summary sends the LA summary to the admin's
-own chat (messages and files, through the outbox), /remind runs a reminder tick now.
+own chat (messages and files, through the outbox), /remind runs a reminder tick now, /query
+asks a partnership about one answer (`admin_query`).
 Admins need not be partnership contacts. Anyone else asking for /summary or /remind is
 refused without data; everyone else's /status and /help keep their usual meaning.
 """
@@ -19,11 +20,13 @@ from telegram.ext import ContextTypes
 
 from bot import audit_trail
 from bot.channels.registry import Wake
+from bot.channels.telegram.admin_query import QueryPicker
 from bot.channels.telegram.name import CHANNEL
 from bot.channels.telegram.render import sentence
 from bot.channels.telegram.split import split_html
 from bot.clock import Clock
 from bot.config import Recipient, Settings
+from bot.questionnaire import Severity
 from bot.reminders import tick
 from bot.summary import schedule as summary_schedule
 from bot.summary.context import template_context
@@ -35,10 +38,10 @@ from storage import Database, partnerships
 log = logging.getLogger(__name__)
 
 
-ADMIN_COMMANDS = ("status", "summary", "remind")
+ADMIN_COMMANDS = ("status", "summary", "remind", "query")
 """The admin menu, after the contacts' commands (shown only in admins' chats)."""
 HANDLED = frozenset({*ADMIN_COMMANDS, "help"})
-ADMIN_ONLY = frozenset({"summary", "remind"})
+ADMIN_ONLY = frozenset({"summary", "remind", "query"})
 
 Send = Callable[[ContextTypes.DEFAULT_TYPE, int, str], Awaitable[Message | None]]
 
@@ -52,6 +55,8 @@ class AdminCommands:
         self.clock = clock
         self.wake = wake
         """Ask the process's outbox worker to send now (it paces every chat in one place)."""
+        self.queries = QueryPicker(db, settings, clock, wake)
+        """/query's picker; its handlers are added by `app.build_application`."""
 
     def is_admin(self, user_id: int) -> bool:
         return self.settings.is_admin(CHANNEL, str(user_id))
@@ -87,6 +92,8 @@ class AdminCommands:
                 await self.summary(context, chat_id, sent_at, send)
             case "remind":
                 await self.remind(context, chat_id, send)
+            case "query":
+                await self.queries.start(context, chat_id, user_id)
             case _:  # help: the admin part, then a contact's usual help if they are one
                 await send(context, chat_id, texts().render("telegram/admin_help.html.j2"))
                 async with self.db.read() as conn:
@@ -102,8 +109,13 @@ class AdminCommands:
         except NoRoundError:
             return [sentence("admin.no_round")]
         follow_up = [a for a in summary.attention if a.reason in FOLLOW_UP]
+        open_actions = [a for a in summary.actions if a.is_open]
         html = texts().render(
-            "telegram/admin_status.html.j2", follow_up=follow_up, **template_context(summary)
+            "telegram/admin_status.html.j2",
+            follow_up=follow_up,
+            open_actions=len(open_actions),
+            red_actions=sum(1 for a in open_actions if a.severity is Severity.RED),
+            **template_context(summary),
         )
         return split_html(html)
 

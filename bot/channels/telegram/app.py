@@ -17,16 +17,18 @@ from bot.channels.registry import ChannelStartError, Wake
 from bot.channels.telegram.admin import set_admin_menus
 from bot.channels.telegram.handlers import TelegramApp, TelegramChannel
 from bot.channels.telegram.ordering import ChatOrderedProcessor
+from bot.channels.telegram.profile import update_profile
 from bot.channels.telegram.rate_limiter import RetryingRateLimiter
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.log_masking import install_token_filter, mask, mask_secret
+from bot.submission_notices import SubmissionNotices
 from bot.texts import texts
 from storage import Database
 
 log = logging.getLogger(__name__)
 
-COMMANDS = ("start", "review", "submit", "status", "help", "cancel")
+COMMANDS = ("start", "review", "submit", "status", "help", "pause")
 
 
 class BotStartError(ChannelStartError):
@@ -77,7 +79,10 @@ def build_application(
         .concurrent_updates(ChatOrderedProcessor(db, clock))
         .build()
     )
-    TelegramChannel(db, AuditService(db, clock), clock, settings, wake).register(app)
+    service = AuditService(db, clock, SubmissionNotices.from_settings(settings, wake))
+    channel = TelegramChannel(db, service, clock, settings, wake)
+    channel.admin.queries.register(app)  # before the contacts' handlers: it sees its own first
+    channel.register(app)
     return app
 
 
@@ -99,6 +104,10 @@ async def start(
         await set_admin_menus(app.bot, settings, COMMANDS)
     except TelegramError as exc:  # the menu is a convenience; the bot works without it
         log.warning("could not set the command menu: %s", exc)
+    try:
+        await update_profile(app.bot, settings)
+    except TelegramError as exc:  # so is the description
+        log.warning("could not set the bot's description: %s", exc)
     processor = app.update_processor
     if isinstance(processor, ChatOrderedProcessor):  # before anything new: keeps the order
         for update in await processor.unhandled(app.bot):

@@ -12,6 +12,7 @@ Reminders' snooze buttons have their own format, ``z1|<choice>|<round id>``
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 from bot.flows import events as ev
 
@@ -30,14 +31,17 @@ _ARGS: dict[str, str] = {
     "o": "qv",  # Choose, confirmed over a colleague's answer
     "p": "qv",  # Place the text the bot asked about: value "note" or "answer"
     "k": "q",  # Keep (a colleague's answer)
+    "t": "q",  # Note (open the note of an answered question)
     "n": "q",  # Next
     "s": "q",  # Skip
     "b": "q",  # Back
     "j": "q",  # Jump
     "r": "",  # Review
+    "w": "q",  # Review, of one section (its index as the "question id")
     "u": "",  # Submit
     "y": "",  # Confirm
     "x": "",  # CancelSubmit
+    "a": "q",  # Sign: the part of the sign-off to type next (as the "question id")
     "g": "",  # Start (continue)
 }
 
@@ -54,6 +58,8 @@ def encode(event: ev.Event) -> str:
             parts = ["p", question_id, use.value]
         case ev.Keep(question_id):
             parts = ["k", question_id]
+        case ev.Note(question_id):
+            parts = ["t", question_id]
         case ev.Next(question_id):
             parts = ["n", question_id or ""]
         case ev.Skip(question_id):
@@ -62,14 +68,18 @@ def encode(event: ev.Event) -> str:
             parts = ["b", question_id or ""]
         case ev.Jump(question_id):
             parts = ["j", question_id]
-        case ev.Review():
+        case ev.Review(None):
             parts = ["r"]
+        case ev.Review(section):
+            parts = ["w", str(section)]
         case ev.Submit():
             parts = ["u"]
         case ev.Confirm():
             parts = ["y"]
         case ev.CancelSubmit():
             parts = ["x"]
+        case ev.Sign(part):
+            parts = ["a", part.value]
         case ev.Start():
             parts = ["g"]
         case _:
@@ -104,6 +114,8 @@ def decode(data: str | None) -> ev.Event:
                 raise MalformedCallback("bad use") from None
         case "k":
             return ev.Keep(qid)
+        case "t":
+            return ev.Note(qid)
         case "n":
             return ev.Next(qid)
         case "s":
@@ -114,12 +126,21 @@ def decode(data: str | None) -> ev.Event:
             return ev.Jump(qid)
         case "r":
             return ev.Review()
+        case "w":
+            if not qid.isdigit() or len(qid) > 3:
+                raise MalformedCallback("bad section")
+            return ev.Review(int(qid))
         case "u":
             return ev.Submit()
         case "y":
             return ev.Confirm()
         case "x":
             return ev.CancelSubmit()
+        case "a":
+            try:
+                return ev.Sign(ev.SignerPart(qid))
+            except ValueError:
+                raise MalformedCallback("bad part") from None
     return ev.Start()
 
 
@@ -136,3 +157,50 @@ def decode_snooze(data: str | None) -> tuple[int, str] | None:
     if found is None:
         return None
     return int(found[2]), found[1]
+
+
+# --- an admin's /query picker: its own format, ``q1|…`` (not audit flow events) ----------
+
+QUERY_PREFIX = "q1"
+_QUERY = re.compile(
+    rf"{QUERY_PREFIX}\|(?:p\|(?P<page>[0-9]{{1,3}})"
+    r"|l\|(?P<pid>[0-9]{1,18})\|(?P<qpage>[0-9]{1,3})"
+    rf"|q\|(?P<qpid>[0-9]{{1,18}})\|(?P<qid>{_QID.pattern}))",
+    re.ASCII,
+)
+
+
+class QueryPick(NamedTuple):
+    """Where an admin is in /query: a page of partnerships (no partnership), a page of one
+    partnership's questions (no question), or the question chosen."""
+
+    partnership_id: int | None = None
+    page: int = 0
+    question_id: str | None = None
+
+
+def encode_query_pick(pick: QueryPick) -> str:
+    if pick.partnership_id is None:
+        parts = ["p", str(pick.page)]
+    elif pick.question_id is None:
+        parts = ["l", str(pick.partnership_id), str(pick.page)]
+    else:
+        parts = ["q", str(pick.partnership_id), pick.question_id]
+    data = _SEP.join([QUERY_PREFIX, *parts])
+    if decode_query_pick(data) != pick:
+        raise ValueError(f"{pick!r} has no button")
+    return data
+
+
+def decode_query_pick(data: str | None) -> QueryPick | None:
+    """The pick in a /query button's data, or None if it is not one."""
+    if not isinstance(data, str) or not data.isascii() or len(data) > MAX_BYTES:
+        return None
+    found = _QUERY.fullmatch(data)
+    if found is None:
+        return None
+    if found["page"] is not None:
+        return QueryPick(page=int(found["page"]))
+    if found["pid"] is not None:
+        return QueryPick(int(found["pid"]), int(found["qpage"]))
+    return QueryPick(int(found["qpid"]), question_id=found["qid"])

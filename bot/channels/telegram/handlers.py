@@ -18,6 +18,7 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot import reminders
+from bot.about import about_now
 from bot.audit_service import AuditService, Outcome, contact_lock
 from bot.channels.registry import Wake
 from bot.channels.telegram import callback_codec as codec
@@ -44,7 +45,8 @@ COMMANDS: dict[str, ev.Event] = {
     "review": ev.Review(),
     "submit": ev.Submit(),
     "status": ev.Status(),
-    "cancel": ev.Pause(),
+    "pause": ev.Pause(),
+    "cancel": ev.Pause(),  # its name in earlier versions
 }
 
 _INVITE_PROBLEMS = {
@@ -111,13 +113,14 @@ class TelegramChannel:
             return
         contact = await self.contact(user.id)
         if contact is None:
-            await self.send(context, chat.id, render.not_linked())
+            await self.send(context, chat.id, self.not_linked(user.id))
             return
         if text is None:
             await self.send(context, chat.id, render.sentence("telegram.not_text"))
             return
         if command == "help":
-            await self.send(context, chat.id, render.html("help"))
+            about = await about_now(self.db, self.settings, contact)
+            await self.send(context, chat.id, render.html("help", about=about))
             return
         if command not in COMMANDS and (command is not None or text.startswith("/")):
             await self.send(context, chat.id, render.sentence("telegram.unknown_command"))
@@ -155,7 +158,7 @@ class TelegramChannel:
         else:
             contact = await self.contact(user_id)
         if contact is None:
-            await self.send(context, chat_id, render.not_linked(problem))
+            await self.send(context, chat_id, self.not_linked(user_id, problem))
             return
         async with contact_lock(contact.id):
             outcome = await self.service.handle(contact.id, CHANNEL, ev.Start(), update_key=key)
@@ -163,11 +166,8 @@ class TelegramChannel:
                 return
             if problem:
                 await self.send(context, chat_id, render.sentence(problem))
-            greeting = (
-                render.welcome(contact, outcome.questionnaire, outcome.round)
-                if fresh
-                else render.welcome(contact, None, None)
-            )
+            about = await about_now(self.db, self.settings, contact) if fresh else None
+            greeting = render.welcome(contact, about)
             await self.send(context, chat_id, greeting)
             await self.show(context, chat_id, outcome, None)
 
@@ -204,7 +204,7 @@ class TelegramChannel:
             return
         contact = await self.contact(query.from_user.id)
         if contact is None:
-            await self.send(context, chat.id, render.not_linked())
+            await self.send(context, chat.id, self.not_linked(query.from_user.id))
             return
         async with contact_lock(contact.id):
             outcome = await self.service.handle(
@@ -214,7 +214,7 @@ class TelegramChannel:
             message_id = query.message.message_id
             question_id = (
                 event.question_id
-                if isinstance(event, ev.Choose | ev.Next | ev.Skip | ev.Back)
+                if isinstance(event, ev.Choose | ev.Next | ev.Skip | ev.Back | ev.Note)
                 else None
             )
             await self.show(
@@ -223,6 +223,7 @@ class TelegramChannel:
                 outcome,
                 InPlay(message_id, question_id),
                 closes_prompt=isinstance(event, ev.Confirm | ev.CancelSubmit | ev.Place | ev.Keep),
+                tapped=not isinstance(event, ev.Start),  # Start is on notices: keep them
             )
 
     async def on_snooze(
@@ -236,7 +237,7 @@ class TelegramChannel:
         and take the snooze buttons off that reminder (the other buttons stay)."""
         contact = await self.contact(query.from_user.id)
         if contact is None:
-            await self.send(context, chat_id, render.not_linked())
+            await self.send(context, chat_id, self.not_linked(query.from_user.id))
             return
         decoded = codec.decode_snooze(query.data)
         choice = _snooze_choice(decoded[1]) if decoded is not None else None
@@ -280,8 +281,13 @@ class TelegramChannel:
 
     # -- output ----------------------------------------------------------------------
 
+    def not_linked(self, user_id: int, problem: str | None = None) -> str:
+        """For someone who is not a linked contact: how to get an invite, or, for an LA
+        admin, that there is nothing to answer here and what they can do instead."""
+        return render.not_linked(problem, admin=self.admin.is_admin(user_id))
+
     async def contact(self, user_id: int) -> Contact | None:
-        async with self.db.read() as conn:
+        async with self.db.single() as conn:  # one SELECT: no transaction around it
             return await partnerships.contact_by_account(conn, CHANNEL, str(user_id))
 
     async def show(
@@ -291,6 +297,7 @@ class TelegramChannel:
         outcome: Outcome,
         in_play: InPlay | None,
         closes_prompt: bool = False,
+        tapped: bool = False,
     ) -> None:
         if outcome.duplicate:
             return
@@ -303,9 +310,13 @@ class TelegramChannel:
             in_play.question_id if in_play is not None else None,
             closes_prompt=closes_prompt,
             zone=self.settings.zone,
+            tapped=tapped,
         )
         if in_play is not None and plan.edit is not None:
             await self.edit(context, chat_id, in_play.message_id, plan.edit)
+            if plan.edit.question_id is not None:
+                # typed text goes with the question this message now asks (a note offer)
+                self.remember(chat_id, InPlay(in_play.message_id, plan.edit.question_id))
         elif in_play is not None and plan.drop_buttons:
             await self.quietly(
                 context.bot.edit_message_reply_markup(

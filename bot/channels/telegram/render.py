@@ -16,26 +16,27 @@ from datetime import UTC, tzinfo
 from html import escape, unescape
 from typing import Any
 
-from markupsafe import Markup
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.about import About
 from bot.channels.telegram import callback_codec as codec
 from bot.channels.telegram.name import CHANNEL
 from bot.flows import effects as fx
 from bot.flows import events as ev
 from bot.flows.audit import NOTHING_TO_ADD
-from bot.questionnaire import Item, Questionnaire, Section
+from bot.questionnaire import Item, Questionnaire
+from bot.signoff import attestation
 from bot.texts import texts
 from storage.records import Answer, Contact, Round
 
 MAX_TEXT = 4096
-CHUNK = 3800
-"""Review messages are packed below Telegram's 4,096-character limit, with room to spare."""
 ROOM = 1500
 REVIEW_ROOM = 1000
 MIN_ROOM = 100
+REVIEW_MIN_ROOM = 20
 """Characters of each answer or note shown in a message (`room` in the templates); less
-when the questionnaire's own texts are long, so that the message still fits."""
+when the questionnaire's own texts are long, so that the message still fits (a review
+section shows many answers, so each may be cut shorter: the whole is a tap away)."""
 JUMPS_PER_ROW = 6
 _TAG = re.compile(r"<[^>]+>")
 
@@ -57,18 +58,21 @@ class Plan:
     """Remove the buttons of the message in play, keeping its text (a used confirmation)."""
 
 
-def html(template: str, room: int = ROOM, **context: Any) -> str:
+def html(
+    template: str, room: int = ROOM, min_room: int = MIN_ROOM, shares: int = 2, **context: Any
+) -> str:
     """Render a message; templates cut each answer and note to `room` characters, and
-    less when a long question would push the message past Telegram's limit."""
+    less when a long question would push the message past Telegram's limit (`shares`: how
+    many texts at most share the cut)."""
     while True:
         text = texts().render(f"telegram/{template}.html.j2", room=room, **context)
         over = visible_length(text) - MAX_TEXT
         if over <= 0:
             return text
-        if room <= MIN_ROOM:
+        if room <= min_room:
             raise ValueError(f"telegram/{template} rendered {visible_length(text)} characters")
-        # up to two texts share the cut; truncate() may keep a few more than `room`
-        room = max(MIN_ROOM, room - over // 2 - 10)
+        # truncate() may keep a few more than `room`
+        room = max(min_room, room - over // shares - 10)
 
 
 def visible_length(text: str) -> int:
@@ -90,6 +94,23 @@ def button(label: str, event: ev.Event) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=codec.encode(event))
 
 
+_SCREENS = fx.Ask | fx.ShowReview | fx.AskConfirm | fx.Submitted
+
+
+def _replaces_tapped(effect: fx.Effect | None) -> bool:
+    """Whether this screen takes the place of the message whose button was tapped: the
+    review, a question opened from it, and submitting from it are one message, edited in
+    place, rather than a new message each time."""
+    match effect:
+        case fx.Ask(in_review=in_review):
+            return in_review
+        case fx.ShowReview(at_end=at_end):
+            return not at_end
+        case fx.AskConfirm() | fx.Submitted():
+            return True
+    return False
+
+
 def plan(
     effects: Sequence[fx.Effect],
     questionnaire: Questionnaire | None,
@@ -99,41 +120,49 @@ def plan(
     in_play: str | None,
     closes_prompt: bool = False,
     zone: tzinfo = UTC,
+    tapped: bool = False,
 ) -> Plan:
     """What to show for `effects`; `in_play` is the question id of the message acted on,
     `closes_prompt` says that message was a one-off question (submit? where does it go?)
-    whose buttons are used up."""
+    whose buttons are used up, `tapped` that it was acted on with one of its buttons."""
     result = Plan()
+    me = contact.id
+    screens = [e for e in effects if isinstance(e, _SCREENS)]
+    if tapped and screens and _replaces_tapped(screens[-1]) and questionnaire is not None:
+        result.edit = _screen(screens[-1], questionnaire, answers, me)
+        effects = [e for e in effects if not isinstance(e, _SCREENS | fx.Recorded | fx.Skipped)]
+        in_play = None
     moved_on = False
     for effect in effects:
         match effect:
             case fx.Recorded(qid) if questionnaire is not None:
                 if qid == in_play:
-                    result.edit = recorded(questionnaire, effect, edit=True)
+                    result.edit = recorded(questionnaire, effect, me, edit=True)
                 else:
-                    result.sends.append(recorded(questionnaire, effect))
+                    result.sends.append(recorded(questionnaire, effect, me))
+            case fx.Skipped(qid) if questionnaire is not None and qid == in_play:
+                position = questionnaire.position(qid)
+                assert position is not None
+                context = _item_context(questionnaire, position, me)
+                text = html(fx.template_name(effect), answer=answers.get(qid), **context)
+                result.edit = Message(text)
             case fx.AskWhere() if questionnaire is not None:
                 moved_on = True
                 result.sends.append(ask_where(questionnaire, effect))
             case fx.ConfirmChange() if questionnaire is not None:
                 result.sends.append(confirm_change(questionnaire, effect, zone))
             case fx.OfferNote(qid, answer) if questionnaire is not None:
-                offer = offer_note(questionnaire, qid, answer)
+                offer = offer_note(questionnaire, qid, answer, me)
                 if qid == in_play:
                     result.edit = offer
                 else:
                     result.sends.append(offer)
-            case fx.Ask(qid, position, answer) if questionnaire is not None:
+            case fx.Ask() | fx.ShowReview() | fx.AskConfirm() if questionnaire is not None:
                 moved_on = True
-                result.sends.append(question(questionnaire, position, answer))
-            case fx.ShowReview() if questionnaire is not None:
-                moved_on = True
-                result.sends.extend(review(questionnaire, effect))
-            case fx.AskConfirm(unanswered) if questionnaire is not None:
-                moved_on = True
-                result.sends.append(confirm(questionnaire, unanswered))
-            case fx.Submitted(unanswered):
-                result.sends.append(Message(html(fx.template_name(effect), unanswered=unanswered)))
+                result.sends.append(_screen(effect, questionnaire, answers, me))
+            case fx.Submitted(unanswered, signer):
+                text = html(fx.template_name(effect), unanswered=unanswered, signer=signer)
+                result.sends.append(Message(text))
             case fx.Paused():
                 result.sends.append(Message(html(fx.template_name(effect), effect=effect)))
             case fx.ShowStatus(done, total, submitted):
@@ -162,13 +191,28 @@ def plan(
             case _:
                 pass
     if moved_on and result.edit is None and in_play is not None and questionnaire is not None:
-        result.edit = answered(questionnaire, in_play, answers.get(in_play))
+        result.edit = answered(questionnaire, in_play, answers.get(in_play), me)
     if closes_prompt:
         result.drop_buttons = True
     return result
 
 
-def _item_context(questionnaire: Questionnaire, position: int) -> dict[str, Any]:
+def _screen(
+    effect: fx.Effect, questionnaire: Questionnaire, answers: Mapping[str, Answer], me: int
+) -> Message:
+    match effect:
+        case fx.Ask(position=position, answer=answer, answered=done, in_review=in_review):
+            return question(questionnaire, position, answer, me, done, in_review)
+        case fx.ShowReview():
+            return review(questionnaire, effect, me)
+        case fx.AskConfirm():
+            return confirm(questionnaire, effect)
+        case fx.Submitted(unanswered, signer):
+            return Message(html(fx.template_name(effect), unanswered=unanswered, signer=signer))
+    raise ValueError(f"{effect!r} is not a screen")  # pragma: no cover
+
+
+def _item_context(questionnaire: Questionnaire, position: int, me: int | None) -> dict[str, Any]:
     number = questionnaire.section_number(position)
     return {
         "item": questionnaire.items[position],
@@ -177,16 +221,27 @@ def _item_context(questionnaire: Questionnaire, position: int) -> dict[str, Any]
         "section_number": number,
         "section_count": len(questionnaire.sections),
         "total": len(questionnaire.items),
+        "me": me,
     }
 
 
-def question(questionnaire: Questionnaire, position: int, answer: Answer | None) -> Message:
-    ctx = _item_context(questionnaire, position)
+def question(
+    questionnaire: Questionnaire,
+    position: int,
+    answer: Answer | None,
+    me: int | None = None,
+    answered_count: int = 0,
+    in_review: bool = False,
+) -> Message:
+    ctx = _item_context(questionnaire, position, me)
     item: Item = ctx["item"]
+    before = questionnaire.items[position - 1] if position > 0 else None
     text = html(
         fx.template_name(fx.Ask),
         show_heading=questionnaire.starts_section(position),
+        show_hint=in_review or before is None or before.kind is not item.kind,
         answer=answer,
+        answered=answered_count,
         **ctx,
     )
     rows: list[list[InlineKeyboardButton]] = []
@@ -199,9 +254,13 @@ def question(questionnaire: Questionnaire, position: int, answer: Answer | None)
         rows.append([_choice_button(item, value, current) for value in item.kind.choices])
     if current is not None:
         rows.append([button(texts().string("button.keep"), ev.Next(item.id))])
-    nav = [button(texts().string("button.skip"), ev.Skip(item.id))]
+    nav: list[InlineKeyboardButton] = []
     if position > 0:
-        nav.insert(0, button(texts().string("button.back"), ev.Back(item.id)))
+        nav.append(button(texts().string("button.back"), ev.Back(item.id)))
+    if in_review:
+        nav.append(button(texts().string("button.to_review"), ev.Review()))
+    else:
+        nav.append(button(texts().string("button.skip"), ev.Skip(item.id)))
     rows.append(nav)
     return Message(text, InlineKeyboardMarkup(rows), question_id=item.id)
 
@@ -213,14 +272,30 @@ def _choice_button(item: Item, value: str, current: str | None) -> InlineKeyboar
     return button(label, ev.Choose(item.id, value))
 
 
-def answered(questionnaire: Questionnaire, qid: str, answer: Answer | None) -> Message:
+def answered(
+    questionnaire: Questionnaire,
+    qid: str,
+    answer: Answer | None,
+    me: int | None = None,
+) -> Message:
     """The transcript a question message becomes once the person has moved on from it."""
     position = questionnaire.position(qid)
     assert position is not None
-    return Message(html("_answered", answer=answer, **_item_context(questionnaire, position)))
+    text = html("_answered", answer=answer, **_item_context(questionnaire, position, me))
+    return Message(text, _note_keyboard(questionnaire.items[position], answer))
 
 
-def recorded(questionnaire: Questionnaire, effect: fx.Recorded, edit: bool = False) -> Message:
+def _note_keyboard(item: Item, answer: Answer | None) -> InlineKeyboardMarkup | None:
+    """ "✎ Note" on an answered tick or statement: a note is one tap away, never in the way."""
+    if item.kind.is_free_text or answer is None or answer.value is None:
+        return None
+    label = string("edit_note" if answer.note else "add_note")
+    return InlineKeyboardMarkup([[button(label, ev.Note(item.id))]])
+
+
+def recorded(
+    questionnaire: Questionnaire, effect: fx.Recorded, me: int | None = None, edit: bool = False
+) -> Message:
     """What was saved: the question message edited into its transcript (`edit`), or a new
     message saying so when the person has left that question."""
     position = questionnaire.position(effect.question_id)
@@ -230,20 +305,22 @@ def recorded(questionnaire: Questionnaire, effect: fx.Recorded, edit: bool = Fal
         effect=effect,
         edit=edit,
         answer=effect.answer,
-        **_item_context(questionnaire, position),
+        **_item_context(questionnaire, position, me),
     )
-    return Message(text)
+    return Message(text, _note_keyboard(questionnaire.items[position], effect.answer))
 
 
-def offer_note(questionnaire: Questionnaire, qid: str, answer: Answer) -> Message:
+def offer_note(
+    questionnaire: Questionnaire, qid: str, answer: Answer, me: int | None = None
+) -> Message:
     position = questionnaire.position(qid)
     assert position is not None
-    ctx = _item_context(questionnaire, position)
+    ctx = _item_context(questionnaire, position, me)
     item: Item = ctx["item"]
-    rows = [
-        [_choice_button(item, value, answer.value) for value in item.kind.choices],
-        [button(texts().string("button.next"), ev.Next(qid))],
-    ]
+    nav = [button(texts().string("button.next"), ev.Next(qid))]
+    if position > 0:
+        nav.insert(0, button(texts().string("button.back"), ev.Back(qid)))
+    rows = [[_choice_button(item, value, answer.value) for value in item.kind.choices], nav]
     return Message(
         html(fx.template_name(fx.OfferNote), answer=answer, **ctx),
         InlineKeyboardMarkup(rows),
@@ -272,7 +349,7 @@ def ask_where(questionnaire: Questionnaire, effect: fx.AskWhere) -> Message:
         fx.template_name(effect),
         text=effect.text,
         previous=None if previous is None else previous + 1,
-        **_item_context(questionnaire, position),
+        **_item_context(questionnaire, position, None),
     )
     return Message(text, InlineKeyboardMarkup(rows), question_id=item.id)
 
@@ -296,115 +373,88 @@ def confirm_change(
         label=label,
         colleague=theirs,
         when=effect.current.answered_at.astimezone(zone) if effect.current.answered_at else None,
-        **_item_context(questionnaire, position),
+        **_item_context(questionnaire, position, None),
     )
     return Message(text, InlineKeyboardMarkup(rows))
 
 
-def review(questionnaire: Questionnaire, effect: fx.ShowReview) -> list[Message]:
-    """One or more messages per section, each with ✎ buttons for the questions in it."""
-    messages: list[Message] = []
-    position = 0
-    for number, section in enumerate(questionnaire.sections, start=1):
-        header = html("_review_section", section=section, section_number=number)
-        length = visible_length(header)
-        blocks: list[Markup] = []
-        jumps: list[tuple[int, str]] = []
-        for item in section.items:
-            # rendered alone first: a message takes the items that fit in CHUNK
-            block = Markup(  # noqa: S704 - rendered by an autoescaping template
-                html(
-                    "_review_item",
-                    room=REVIEW_ROOM,
-                    item=item,
-                    position=position,
-                    answer=effect.answers.get(item.id),
-                )
-            )
-            if length + 2 + visible_length(block) > CHUNK and jumps:
-                messages.append(_review_page(effect, section, number, blocks, jumps))
-                length, blocks, jumps = visible_length(header), [], []
-            length += 2 + visible_length(block)
-            blocks.append(block)
-            jumps.append((position, item.id))
-            position += 1
-        messages.append(_review_page(effect, section, number, blocks, jumps))
+def review(questionnaire: Questionnaire, effect: fx.ShowReview, me: int | None = None) -> Message:
+    """One message: a section's answers with ✎ buttons to change them, buttons to the other
+    sections, and Submit at the bottom. Long answers are cut to fit the message."""
+    number = effect.section + 1
+    section = questionnaire.sections[effect.section]
+    first = sum(len(s.items) for s in questionnaire.sections[: effect.section])
     total = len(questionnaire.items)
-    end_rows: list[list[InlineKeyboardButton]] = []
-    if not effect.submitted:
-        end_rows.append([button(texts().string("button.submit"), ev.Submit())])
-    messages.append(
-        Message(
-            html(
-                fx.template_name(effect),
-                section=None,
-                answered=total - len(effect.unanswered),
-                total=total,
-                at_end=effect.at_end,
-                submitted=effect.submitted,
-            ),
-            InlineKeyboardMarkup(end_rows) if end_rows else None,
-        )
-    )
-    return messages
-
-
-def _review_page(
-    effect: fx.ShowReview,
-    section: Section,
-    number: int,
-    blocks: list[Markup],
-    jumps: list[tuple[int, str]],
-) -> Message:
-    """A section's questions, or the part of them that fits in one message."""
-    text = texts().render(
-        f"telegram/{fx.template_name(effect)}.html.j2",
+    text = html(
+        fx.template_name(effect),
+        room=REVIEW_ROOM,
+        min_room=REVIEW_MIN_ROOM,
+        shares=2 * len(section.items),
+        effect=effect,
         section=section,
         section_number=number,
-        blocks=blocks,
+        section_count=len(questionnaire.sections),
+        first=first,
+        answers=effect.answers,
+        answered=total - len(effect.unanswered),
+        total=total,
+        me=me,
     )
-    return Message(text, _jump_keyboard(jumps))
+    jumps = [
+        button(string("jump", number=first + n + 1), ev.Jump(item.id))
+        for n, item in enumerate(section.items)
+    ]
+    rows = [jumps[i : i + JUMPS_PER_ROW] for i in range(0, len(jumps), JUMPS_PER_ROW)]
+    pages: list[InlineKeyboardButton] = []
+    if effect.section > 0:
+        pages.append(button(string("section_before", number=number - 1), ev.Review(number - 2)))
+    if number < len(questionnaire.sections):
+        pages.append(button(string("section_after", number=number + 1), ev.Review(number)))
+    rows.append(pages)
+    if not effect.submitted:
+        rows.append([button(texts().string("button.submit"), ev.Submit())])
+    return Message(text, InlineKeyboardMarkup([row for row in rows if row]))
 
 
-def _jump_keyboard(jumps: list[tuple[int, str]]) -> InlineKeyboardMarkup:
-    buttons = [button(string("jump", number=pos + 1), ev.Jump(qid)) for pos, qid in jumps]
-    rows = [buttons[i : i + JUMPS_PER_ROW] for i in range(0, len(buttons), JUMPS_PER_ROW)]
-    return InlineKeyboardMarkup(rows)
-
-
-def confirm(questionnaire: Questionnaire, unanswered: tuple[str, ...]) -> Message:
+def confirm(questionnaire: Questionnaire, effect: fx.AskConfirm) -> Message:
+    """Submit, signed off as shown? Confirming is one tap once the name and role are
+    there; until then the person types what is missing (the role, the first time)."""
     listed = []
-    for qid in unanswered:
+    for qid in effect.unanswered:
         position = questionnaire.position(qid)
         if position is not None:
             listed.append((position + 1, questionnaire.items[position].text))
-    keyboard = InlineKeyboardMarkup(
-        [
-            [
-                button(texts().string("button.confirm_submit"), ev.Confirm()),
-                button(texts().string("button.cancel_submit"), ev.CancelSubmit()),
-            ]
+    cancel = button(texts().string("button.cancel_submit"), ev.CancelSubmit())
+    change_name = button(texts().string("signoff.button.name"), ev.Sign(ev.SignerPart.NAME))
+    change_role = button(texts().string("signoff.button.role"), ev.Sign(ev.SignerPart.ROLE))
+    if effect.asks is None:
+        rows = [
+            [button(texts().string("button.confirm_submit"), ev.Confirm()), cancel],
+            [change_name, change_role],
         ]
-    )
-    return Message(
-        html(fx.template_name(fx.AskConfirm), unanswered=listed, total=len(questionnaire.items)),
-        keyboard,
-    )
-
-
-def welcome(contact: Contact, questionnaire: Questionnaire | None, round_: Round | None) -> str:
-    if questionnaire is None:
-        return sentence("telegram.welcome_back", name=contact.name)
-    return html(
-        "welcome",
-        contact=contact,
-        questionnaire=questionnaire,
-        round=round_,
+    elif effect.asks is ev.SignerPart.ROLE and effect.name:
+        rows = [[change_name, cancel]]
+    else:
+        rows = [[cancel]]
+    text = html(
+        fx.template_name(fx.AskConfirm),
+        effect=effect,
+        unanswered=listed,
         total=len(questionnaire.items),
-        section_count=len(questionnaire.sections),
+        attestation=attestation(questionnaire),
     )
+    return Message(text, InlineKeyboardMarkup(rows))
 
 
-def not_linked(reason_key: str | None = None) -> str:
+def welcome(contact: Contact, about: About | None) -> str:
+    """The first message after an invite is opened (`about` the audit), or a short welcome
+    back (None)."""
+    if about is None:
+        return sentence("telegram.welcome_back", name=contact.name)
+    return html("welcome", contact=contact, about=about)
+
+
+def not_linked(reason_key: str | None = None, admin: bool = False) -> str:
     """Tell someone without a linked contact how to get an invite (and why theirs failed)."""
-    return html("not_linked", reason=texts().string(reason_key) if reason_key else None)
+    reason = texts().string(reason_key) if reason_key else None
+    return html("not_linked", reason=reason, admin=admin)

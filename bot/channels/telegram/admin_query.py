@@ -1,0 +1,263 @@
+"""An admin's /query in Telegram: pick the partnership, then the question (a page at a time),
+then type the comment; the query goes out as `auditbot query` sends it (bot/queries.py),
+and the admin's chat hears of the reply.
+
+The picker's buttons have their own callback format (`callback_codec.encode_query_pick`,
+"q1|..."), and its handlers are added before the contacts' ones, so that they see these
+buttons, and an admin's comment, first. Which question an admin is writing about is kept
+in memory: after a restart, they pick it again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.constants import ChatType, ParseMode
+from telegram.error import TelegramError
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
+
+from bot.channels.registry import Wake
+from bot.channels.telegram import callback_codec as codec
+from bot.channels.telegram.callback_codec import QueryPick
+from bot.channels.telegram.name import CHANNEL
+from bot.clock import Clock
+from bot.config import Recipient, Settings
+from bot.queries import QueryError, QueryLoop, choices, target
+from bot.texts import texts
+from storage import Database
+
+log = logging.getLogger(__name__)
+
+PER_PAGE = 8
+"""Buttons on a page of partnerships or questions (44 questions: six pages)."""
+BUTTON_CHARS = 48
+CANCEL = "/cancel"
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """The answer an admin is about to comment on."""
+
+    partnership_id: int
+    question_id: str
+
+
+def _t(key: str, **context: object) -> str:
+    return texts().string(f"queries.admin.{key}", **context)
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= BUTTON_CHARS else text[: BUTTON_CHARS - 1].rstrip() + "…"
+
+
+def _pages(count: int) -> int:
+    return max(1, -(-count // PER_PAGE))
+
+
+class QueryPicker:
+    def __init__(
+        self, db: Database, settings: Settings, clock: Clock, wake: Wake = lambda: None
+    ) -> None:
+        self.db = db
+        self.settings = settings
+        self.clock = clock
+        self.wake = wake
+        self.pending: dict[int, Pending] = {}
+        """By admin user id: the answer they are typing a comment about."""
+
+    def is_admin(self, user_id: int) -> bool:
+        return self.settings.is_admin(CHANNEL, str(user_id))
+
+    def register(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        """Add the picker's handlers; call before the contacts' handlers are added (one
+        handler per group handles an update: the first that wants it)."""
+        app.add_handler(CallbackQueryHandler(self.on_pick, pattern=rf"^{codec.QUERY_PREFIX}\|"))
+        commenting = filters.ChatType.PRIVATE & filters.TEXT & _Commenting(self)
+        app.add_handler(MessageHandler(commenting, self.on_text))
+
+    # -- the steps ---------------------------------------------------------------------
+
+    async def start(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, user_id: int) -> None:
+        """/query: the first page of partnerships."""
+        self.pending.pop(user_id, None)
+        text, keyboard = await self.partnership_page(0)
+        await self._send(context, chat_id, text, keyboard)
+
+    async def partnership_page(self, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
+        try:
+            found, _ = await choices(self.db)
+        except QueryError as exc:
+            return escape(str(exc), quote=False), None
+        if not found:
+            return escape(_t("no_partnerships"), quote=False), None
+        page = min(page, _pages(len(found)) - 1)
+        shown = found[page * PER_PAGE : (page + 1) * PER_PAGE]
+        rows = [[_button(_short(p.name), QueryPick(p.id))] for p in shown]
+        rows += _turns(page, _pages(len(found)), lambda n: QueryPick(page=n))
+        return escape(_t("pick_partnership"), quote=False), InlineKeyboardMarkup(rows)
+
+    async def question_page(
+        self, partnership_id: int, page: int
+    ) -> tuple[str, InlineKeyboardMarkup | None]:
+        try:
+            found, questions = await choices(self.db)
+        except QueryError as exc:
+            return escape(str(exc), quote=False), None
+        partnership = next((p for p in found if p.id == partnership_id), None)
+        if partnership is None:
+            return escape(texts().string("telegram.bad_button"), quote=False), None
+        pages = _pages(len(questions))
+        page = min(page, pages - 1)
+        shown = questions[page * PER_PAGE : (page + 1) * PER_PAGE]
+        rows = [
+            [
+                _button(
+                    _short(f"{q.number}. {q.item.text}"),
+                    QueryPick(partnership_id, question_id=q.item.id),
+                )
+            ]
+            for q in shown
+        ]
+        rows += _turns(page, pages, lambda n: QueryPick(partnership_id, n))
+        text = _t("pick_question", partnership=escape(partnership.name), page=page + 1, pages=pages)
+        return text, InlineKeyboardMarkup(rows)
+
+    async def on_pick(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        await _quietly(query.answer())
+        message = query.message
+        user_id = query.from_user.id
+        if not isinstance(message, Message) or message.chat.type != ChatType.PRIVATE:
+            return
+        chat_id = message.chat.id
+        if not self.is_admin(user_id):
+            log.info("refused a /query button from user %s (not an admin)", user_id)
+            await self._send(
+                context, chat_id, escape(texts().string("admin.not_allowed"), quote=False)
+            )
+            return
+        pick = codec.decode_query_pick(query.data)
+        if pick is None:
+            log.warning("refused query data %r from user %s", query.data, user_id)
+            await self._send(
+                context, chat_id, escape(texts().string("telegram.bad_button"), quote=False)
+            )
+            return
+        if pick.partnership_id is None:
+            text, keyboard = await self.partnership_page(pick.page)
+        elif pick.question_id is None:
+            text, keyboard = await self.question_page(pick.partnership_id, pick.page)
+        else:
+            text, keyboard = await self.ask_comment(user_id, pick.partnership_id, pick.question_id)
+        try:
+            await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
+        except TelegramError:  # too old to edit, or unchanged: say it anew
+            await self._send(context, chat_id, text, keyboard)
+
+    async def ask_comment(
+        self, user_id: int, partnership_id: int, question_id: str
+    ) -> tuple[str, InlineKeyboardMarkup | None]:
+        try:
+            found = await target(self.db, partnership_id, question_id)
+        except QueryError as exc:
+            return escape(str(exc), quote=False), None
+        self.pending[user_id] = Pending(partnership_id, question_id)
+        answer = found.answer
+        text = _t(
+            "type_comment",
+            partnership=escape(found.partnership.name),
+            number=found.question.number,
+            question=escape(found.question.item.text),
+            answer=escape(texts().answer_label(answer, found.question.item.kind)),
+            note=escape(answer.note) if answer and answer.note else "",
+        )
+        return text, None
+
+    async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message, user = update.effective_message, update.effective_user
+        if message is None or user is None or message.text is None:
+            return
+        pending = self.pending.pop(user.id, None)
+        if pending is None:  # pragma: no cover - the filter let it through
+            return
+        if message.text.split()[0].lower() == CANCEL:
+            await self._send(context, message.chat.id, escape(_t("cancelled"), quote=False))
+            return
+        loop = QueryLoop.from_settings(self.settings, self.wake)
+        try:
+            asked = await loop.ask(
+                self.db,
+                pending.partnership_id,
+                pending.question_id,
+                message.text,
+                f"{CHANNEL}:{user.id}",
+                self.clock(),
+                reply_to=Recipient(CHANNEL, str(message.chat.id)),
+            )
+        except QueryError as exc:
+            if "comment" in str(exc):  # empty or too long: let them type it again
+                self.pending[user.id] = pending
+            await self._send(context, message.chat.id, escape(str(exc), quote=False))
+            return
+        said = _t("sent", partnership=asked.partnership, told=", ".join(asked.told))
+        await self._send(context, message.chat.id, escape(said, quote=False))
+
+    async def _send(
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        chat_id: int,
+        html: str,
+        keyboard: InlineKeyboardMarkup | None = None,
+    ) -> None:
+        await _quietly(
+            context.bot.send_message(
+                chat_id, html, parse_mode=ParseMode.HTML, reply_markup=keyboard
+            )
+        )
+
+
+class _Commenting(filters.MessageFilter):
+    """A message from an admin who is typing a query's comment (any text but a command,
+    except /cancel)."""
+
+    def __init__(self, picker: QueryPicker) -> None:
+        super().__init__(name="commenting")
+        self.picker = picker
+
+    def filter(self, message: Message) -> bool:
+        user = message.from_user
+        if user is None or user.id not in self.picker.pending or message.text is None:
+            return False
+        word = message.text.split()[0].lower() if message.text.split() else ""
+        return not word.startswith("/") or word == CANCEL
+
+
+def _button(label: str, pick: QueryPick) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=codec.encode_query_pick(pick))
+
+
+def _turns(
+    page: int, pages: int, make: Callable[[int], QueryPick]
+) -> list[list[InlineKeyboardButton]]:
+    """The "earlier" and "more" buttons of a page, as a row (none on a single page)."""
+    row = []
+    if page > 0:
+        row.append(_button(_t("earlier"), make(page - 1)))
+    if page + 1 < pages:
+        row.append(_button(_t("more"), make(page + 1)))
+    return [row] if row else []
+
+
+async def _quietly(call: Awaitable[object]) -> None:
+    """A Bot API call whose failure changes nothing for the admin (logged)."""
+    try:
+        await call
+    except TelegramError as exc:
+        log.info("query picker: %s", exc)
