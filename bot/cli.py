@@ -365,7 +365,9 @@ def demo() -> None:
                 with resources.as_file(directory) as path:
                     await import_directory(db, path, now)
                 q, source = _questionnaire(config)
-                await round_setup.open_round(db, q, source, now.date() + timedelta(days=28), now)
+                deadline = now.date() + timedelta(days=21)
+                deadline -= timedelta(days=max(0, deadline.weekday() - 4))  # not a weekend
+                await round_setup.open_round(db, q, source, deadline, now)
                 async with db.read() as conn:
                     contact = (await partnerships.list_contacts(conn))[0]
                 say("demo_intro", name=contact.name, partnership=contact.partnership)

@@ -105,16 +105,8 @@ class QueryLoop:
             raise QueryError(_t("error.too_long", limit=MAX_COMMENT))
         notify = tuple(dict.fromkeys(str(r) for r in (*self.la_recipients, reply_to) if r))
         async with db.transaction() as conn:
-            round_ = await rounds.open_round_now(conn)
-            if round_ is None:
-                raise QueryError(_t("error.no_round"))
-            found = await _partnership(conn, partnership)
-            questionnaire = await stored_questionnaire(conn, round_.questionnaire_version)
-            asked = find_question(questionnaire, question)
-            response = await responses.response_for(
-                conn, round_.id, found.id, round_.questionnaire_version
-            )
-            current = (await responses.answers(conn, response.id)).get(asked.item.id)
+            round_, at = await _target(conn, partnership, question)
+            found, asked, current = at.partnership, at.question, at.answer
             new = NewQuery(
                 round_.id,
                 found.id,
@@ -325,14 +317,19 @@ async def choices(db: Database) -> tuple[list[Partnership], tuple[Question, ...]
 async def target(db: Database, partnership: str | int, question: str) -> Target:
     """The partnership's answer to the question in the open round, as it stands."""
     async with db.transaction() as conn:
-        round_ = await rounds.open_round_now(conn)
-        if round_ is None:
-            raise QueryError(_t("error.no_round"))
-        found = await _partnership(conn, partnership)
-        questionnaire = await stored_questionnaire(conn, round_.questionnaire_version)
-        asked = find_question(questionnaire, question)
-        response = await responses.response_for(
-            conn, round_.id, found.id, round_.questionnaire_version
-        )
-        current = (await responses.answers(conn, response.id)).get(asked.item.id)
-    return Target(found, asked, current)
+        _, found = await _target(conn, partnership, question)
+    return found
+
+
+async def _target(
+    conn: aiosqlite.Connection, partnership: str | int, question: str
+) -> tuple[Round, Target]:
+    round_ = await rounds.open_round_now(conn)
+    if round_ is None:
+        raise QueryError(_t("error.no_round"))
+    found = await _partnership(conn, partnership)
+    questionnaire = await stored_questionnaire(conn, round_.questionnaire_version)
+    asked = find_question(questionnaire, question)
+    response = await responses.response_for(conn, round_.id, found.id, round_.questionnaire_version)
+    current = (await responses.answers(conn, response.id)).get(asked.item.id)
+    return round_, Target(found, asked, current)
