@@ -308,3 +308,15 @@ def test_chat_takes_one_line_per_tick_with_notes_by_dash_or_note(setup: Path) ->
     assert rows["s1.address"] == ("Yes", "held on the referral form")
     assert rows["s1.telephone"] == ("No", "landline only")
     assert rows["s1.electronic_contacts"] == ("", "")
+
+
+def test_demo_runs_in_a_throwaway_database_to_a_working_day_deadline(tmp_path: Path) -> None:
+    """The README's first command: answer a question, then quit; nothing is left behind."""
+    result = auditbot(tmp_path / "unused.db", "demo", stdin="yes\n/quit\n")
+    assert result.returncode == 0, result.stderr
+    assert "✓ Saved: Yes" in result.stdout
+    assert "[2/44]" in result.stdout
+    deadline = result.stdout.split("to finish by ")[1].split(",")[0]
+    assert not deadline.startswith(("Saturday", "Sunday")), deadline
+    assert "answers are discarded" in result.stdout
+    assert not (tmp_path / "unused.db").exists()
