@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import aiosqlite
 
+from bot import carry_forward
 from bot.clock import Clock, system_clock
 from bot.flows import effects as fx
 from bot.flows import events as ev
@@ -25,7 +26,7 @@ from bot.questionnaire_store import stored_questionnaire
 from bot.signoff import attestation
 from bot.submission_notices import SubmissionNotices
 from bot.texts import texts
-from storage import Database, conversations, responses, signoffs, updates
+from storage import Database, conversations, responses, rounds, signoffs, updates
 from storage.records import Answer, Contact, Round, SignOff, Status
 from storage.standing import standing
 
@@ -70,6 +71,24 @@ class AuditService:
         """The questionnaire a round was opened with, as stored then (cached)."""
         return await stored_questionnaire(conn, version)
 
+    async def carried(
+        self,
+        conn: aiosqlite.Connection,
+        current: Round,
+        partnership_id: int,
+        questionnaire: Questionnaire,
+    ) -> dict[str, fx.Carried]:
+        """Last round's answers to offer, in a round opened with carry-forward (one more
+        read, only then)."""
+        if current.carries_from is None:
+            return {}
+        found = await rounds.carried_answers(conn, current.carries_from, partnership_id)
+        if found is None:
+            return {}
+        version, answers = found
+        earlier = await self.questionnaire(conn, version)
+        return carry_forward.carried(questionnaire, earlier, answers)
+
     async def handle(
         self,
         contact_id: int,
@@ -98,6 +117,7 @@ class AuditService:
             questionnaire = await self.questionnaire(conn, response.questionnaire_version)
             answers = found.answers  # none yet when the response was only just made
             state = FlowState.from_json(found.state, questionnaire)
+            carried = await self.carried(conn, current, contact.partnership_id, questionnaire)
             ctx = Context(
                 questionnaire=questionnaire,
                 answers=answers,
@@ -108,6 +128,7 @@ class AuditService:
                 vocabulary=texts().vocabulary,
                 signer_name=contact.name,
                 signer_role=found.role,
+                carried=carried,
             )
             decision = decide(ctx, state, event)
             if decision.changes:

@@ -189,6 +189,13 @@ def _parse_deadline(value: str) -> date:
 def round_open(
     deadline: Annotated[str, typer.Option(help="Last day for answers, YYYY-MM-DD.")],
     questionnaire: QuestionnaireOption = None,
+    carry_forward: Annotated[
+        bool,
+        typer.Option(
+            "--carry-forward",
+            help="Show each partnership last round's answers to confirm or change.",
+        ),
+    ] = False,
 ) -> None:
     """Open a new audit round for every partnership."""
     due = _parse_deadline(deadline)
@@ -199,11 +206,17 @@ def round_open(
         q, source = _questionnaire(config, questionnaire)
         try:
             opened = await round_setup.open_round(
-                db, q, source, due, system_clock().astimezone(config.zone)
+                db, q, source, due, system_clock().astimezone(config.zone), carry_forward
             )
         except round_setup.RoundSetupError as exc:
             raise UserError(str(exc)) from None
-        say("round_opened", deadline=due, partnerships=opened.partnerships, version=q.version)
+        say(
+            "round_opened",
+            deadline=due,
+            partnerships=opened.partnerships,
+            version=q.version,
+            carries_from=opened.round.carries_from,
+        )
         from bot.working_hours import WorkingHours
 
         today = system_clock().astimezone(config.zone).date()

@@ -99,6 +99,12 @@ class Item(_Frozen):
                 )
         return value
 
+    @cached_property
+    def content_hash(self) -> str:
+        """What the question asks (its kind and wording): the same in two questionnaire
+        versions means last round's answer still answers it. Not part of the version."""
+        return hashlib.sha256(f"{self.kind.value}\n{self.text}".encode()).hexdigest()[:12]
+
     def flags(self, value: str | None) -> bool:
         """Whether this stored value is one the LA asked to have pointed out."""
         if value is None:

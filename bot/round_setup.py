@@ -40,8 +40,15 @@ def deadline_advice(deadline: date, today: date, hours: WorkingHours) -> Deadlin
 
 
 async def open_round(
-    db: Database, questionnaire: Questionnaire, source: str, deadline: date, now: datetime
+    db: Database,
+    questionnaire: Questionnaire,
+    source: str,
+    deadline: date,
+    now: datetime,
+    carry_forward: bool = False,
 ) -> OpenedRound:
+    """Open a round; with `carry_forward`, its contacts are offered the answers their
+    partnership gave in the round before to confirm."""
     async with db.transaction() as conn:
         if await rounds.open_round_now(conn) is not None:
             raise RoundSetupError(
@@ -54,8 +61,16 @@ async def open_round(
             raise RoundSetupError(
                 "There are no partnerships yet; import them with `auditbot partnerships import`."
             )
+        previous = await rounds.latest_round(conn) if carry_forward else None
+        if carry_forward and previous is None:
+            raise RoundSetupError(
+                "There is no earlier round to carry answers forward from; open this one"
+                " without --carry-forward."
+            )
         await rounds.save_questionnaire(conn, questionnaire.version, source, now)
-        opened = await rounds.open_round(conn, questionnaire.version, deadline, now)
+        opened = await rounds.open_round(
+            conn, questionnaire.version, deadline, now, previous.id if previous else None
+        )
     return OpenedRound(opened, count)
 
 

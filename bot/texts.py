@@ -64,7 +64,7 @@ class Texts:
     def vocabulary(self) -> dict[str, dict[str, list[str]]]:
         """What people may type for each choice, by kind: the `typed` words and the label."""
         words: dict[str, dict[str, list[str]]] = self.strings["typed"]
-        return {
+        found = {
             kind.value: {
                 value: [*words.get(kind.value, {}).get(value, []), self.choice_label(kind, value)]
                 for value in kind.choices
@@ -72,6 +72,9 @@ class Texts:
             for kind in Kind
             if not kind.is_free_text
         }
+        # the words that confirm last round's answer in a carry-forward round ("same")
+        found["carry"] = {"same": list(self.strings["typed"].get("still_true", []))}
+        return found
 
     def channel_string(self, channel: str, key: str, **context: Any) -> str:
         """`key` as `channel` words it: `overrides.<channel>.<key>` where there is one (the

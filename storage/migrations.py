@@ -312,4 +312,9 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX signoffs_response ON signoffs(response_id, id);
     CREATE INDEX signoffs_contact ON signoffs(contact_id, id);
     """,
+    """
+    -- 13: carry forward. A round opened with --carry-forward names the round it carries
+    -- answers forward from; its contacts are shown that round's answers to confirm.
+    ALTER TABLE rounds ADD COLUMN carries_from INTEGER REFERENCES rounds(id);
+    """,
 )

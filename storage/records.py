@@ -77,6 +77,8 @@ class Round:
     opened_at: datetime
     deadline: date
     closed_at: datetime | None
+    carries_from: int | None = None
+    """The round whose answers this one offers to confirm (opened with carry-forward)."""
 
     @property
     def is_open(self) -> bool:

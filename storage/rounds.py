@@ -9,7 +9,7 @@ from typing import Any
 import aiosqlite
 
 from storage.convert import parse_date, parse_ts, ts
-from storage.records import Round
+from storage.records import Answer, Round
 
 
 def _round(row: aiosqlite.Row | Mapping[str, Any]) -> Round:
@@ -21,6 +21,7 @@ def _round(row: aiosqlite.Row | Mapping[str, Any]) -> Round:
         opened_at=opened_at,
         deadline=parse_date(row["deadline"]),
         closed_at=parse_ts(row["closed_at"]),
+        carries_from=row["carries_from"],
     )
 
 
@@ -43,12 +44,18 @@ async def questionnaire_source(conn: aiosqlite.Connection, version: str) -> str 
 
 
 async def open_round(
-    conn: aiosqlite.Connection, version: str, deadline: date, now: datetime
+    conn: aiosqlite.Connection,
+    version: str,
+    deadline: date,
+    now: datetime,
+    carries_from: int | None = None,
 ) -> Round:
-    """Open a round and give every partnership an empty response in it."""
+    """Open a round and give every partnership an empty response in it; `carries_from`:
+    the round whose answers it offers to confirm."""
     cur = await conn.execute(
-        "INSERT INTO rounds (questionnaire_version, opened_at, deadline) VALUES (?, ?, ?)",
-        (version, ts(now), deadline.isoformat()),
+        "INSERT INTO rounds (questionnaire_version, opened_at, deadline, carries_from)"
+        " VALUES (?, ?, ?, ?)",
+        (version, ts(now), deadline.isoformat(), carries_from),
     )
     found = await round_by_id(conn, cur.lastrowid or 0)
     assert found is not None
@@ -97,3 +104,26 @@ async def close_round(conn: aiosqlite.Connection, round_id: int, now: datetime) 
     await conn.execute(
         "UPDATE rounds SET closed_at = ? WHERE id = ? AND closed_at IS NULL", (ts(now), round_id)
     )
+
+
+async def carried_answers(
+    conn: aiosqlite.Connection, round_id: int, partnership_id: int
+) -> tuple[str, dict[str, Answer]] | None:
+    """The questionnaire version and answers of the partnership's response in `round_id`
+    (the round a carry-forward round carries from); None if it had none."""
+    rows = list(
+        await conn.execute_fetchall(
+            "SELECT s.questionnaire_version, a.question_id, a.value, a.note"
+            " FROM responses s LEFT JOIN answers a ON a.response_id = s.id"
+            " WHERE s.round_id = ? AND s.partnership_id = ?",
+            (round_id, partnership_id),
+        )
+    )
+    if not rows:
+        return None
+    found = {
+        row["question_id"]: Answer(value=row["value"], note=row["note"])
+        for row in rows
+        if row["question_id"] is not None
+    }
+    return rows[0]["questionnaire_version"], found

@@ -17,7 +17,7 @@ from storage.records import Answer, Contact, Response, Round
 from storage.responses import _response, answer_from_row
 from storage.rounds import _round
 
-_ROUND = ("id", "questionnaire_version", "opened_at", "deadline", "closed_at")
+_ROUND = ("id", "questionnaire_version", "opened_at", "deadline", "closed_at", "carries_from")
 _RESPONSE = (
     "id",
     "round_id",
@@ -33,6 +33,7 @@ _SQL = (
     f"SELECT {_CONTACT_COLUMNS}, {_ADDRESSES_JSON},"  # noqa: S608 - constants only
     " r.id AS r_id, r.questionnaire_version AS r_questionnaire_version,"
     " r.opened_at AS r_opened_at, r.deadline AS r_deadline, r.closed_at AS r_closed_at,"
+    " r.carries_from AS r_carries_from,"
     " s.id AS s_id, s.round_id AS s_round_id, s.partnership_id AS s_partnership_id,"
     " s.questionnaire_version AS s_questionnaire_version, s.status AS s_status,"
     " s.submitted_at AS s_submitted_at, s.submitted_by AS s_submitted_by,"

@@ -169,6 +169,8 @@ class ConsoleChat:
         }
         if name.lower() in simple:
             return simple[name.lower()]
+        if name.lower() == "same-section" and question is not None:
+            return ev.SectionStillTrue(question)  # all of last year's section still holds
         if name.lower() == "go":
             return self.jump(argument.strip())
         if name.lower() == "note":

@@ -175,6 +175,8 @@ async def _summary(
     compare_with: int | None = None,
 ) -> None:
     summary = await summary_or_explain(config, db, round_id)
+    if compare_with is None:
+        compare_with = summary.round.carries_from  # a carry-forward round: what changed
     if compare_with is not None:
         summary = await _compared(config, db, summary, compare_with)
     if fmt is Format.TEXT and path is None:

@@ -147,6 +147,8 @@ class Context:
     """Who signs off a submission unless they say otherwise: the contact's name."""
     signer_role: str | None = None
     """The role the contact signed off with last time, if ever."""
+    carried: Mapping[str, fx.Carried] = field(default_factory=dict)
+    """Last round's answers by question id, in a round opened with carry-forward."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +169,19 @@ def unanswered(questionnaire: Questionnaire, answers: Mapping[str, Answer]) -> t
     )
 
 
-_WRITES = (ev.Choose, ev.Text, ev.Place, ev.Batch, ev.Submit, ev.Confirm)
+_WRITES = (
+    ev.Choose,
+    ev.Text,
+    ev.Place,
+    ev.Batch,
+    ev.Submit,
+    ev.Confirm,
+    ev.StillTrue,
+    ev.SectionStillTrue,
+)
+CARRY = "carry"
+"""The vocabulary's entry for the words that confirm last round's answer ("same")."""
+SAME = "same"
 
 
 def decide(ctx: Context, state: FlowState, event: ev.Event) -> Decision:
@@ -229,7 +243,29 @@ class _Turn:
         item = self.q.items[position]
         answered = len(self.q.items) - len(unanswered(self.q, self.answers))
         in_review = self.state.then == RETURN_TO_REVIEW
-        return fx.Ask(item.id, position, self.answers.get(item.id), answered, in_review)
+        section = len(self.confirmable(position)) if self.q.starts_section(position) else 0
+        return fx.Ask(
+            item.id,
+            position,
+            self.answers.get(item.id),
+            answered,
+            in_review,
+            self.ctx.carried.get(item.id),
+            section if section > 1 else 0,
+        )
+
+    def confirmable(self, position: int) -> list[int]:
+        """The questions of `position`'s section whose last-round answer can be confirmed:
+        unchanged since then and not answered this round."""
+        number = self.q.section_number(position)
+        return [
+            at
+            for at, item in enumerate(self.q.items)
+            if self.q.section_number(at) == number
+            and (carried := self.ctx.carried.get(item.id)) is not None
+            and carried.unchanged
+            and ((a := self.answers.get(item.id)) is None or a.value is None)
+        ]
 
     def review(self, at_end: bool = False, section: int | None = None) -> Decision:
         """Show the answers: the section asked for, else the one the person was in (or, at
@@ -268,10 +304,22 @@ class _Turn:
             # resume where the user was (never this question), and where that was going
             self.ask(then, self.state.outer, previous=left)
         else:
-            self.ask(self.state.position + 1, previous=left)
+            self.ask(self.onward(self.state.position + 1), previous=left)
         if noted and self.state.mode is Mode.ASKING:
             self.state = replace(self.state, noted=True)
         return self.decision()
+
+    def onward(self, position: int) -> int:
+        """The next question to ask from `position` on: in a round carrying answers
+        forward, those answered this round already (a section confirmed at once) are
+        passed over."""
+        if not self.ctx.carried:
+            return position
+        while position < len(self.q.items) and (
+            (a := self.answers.get(self.q.items[position].id)) is not None and a.value is not None
+        ):
+            position += 1
+        return position
 
     def is_current(self, question_id: str | None) -> bool:
         """Whether a button's question is the one in play (None: a typed command)."""
@@ -349,6 +397,10 @@ class _Turn:
                 return self.place(question_id, use)
             case ev.Next(question_id):
                 return self.advance() if self.is_current(question_id) else self.quiet()
+            case ev.StillTrue(question_id):
+                return self.still_true(question_id)
+            case ev.SectionStillTrue(question_id):
+                return self.section_still_true(question_id)
             case ev.Skip(question_id):
                 if not self.is_current(question_id):
                     return self.quiet()
@@ -460,6 +512,58 @@ class _Turn:
         missing = unanswered(self.q, self.answers)
         first = self.q.position(missing[0]) if missing else len(self.q.items)
         return self.ask(first or 0)
+
+    def confirm_carried(self, position: int, extra_note: str | None = None) -> Answer | None:
+        """Record last round's answer and note to the question at `position` as given now;
+        None if there is none to confirm."""
+        if position not in self.confirmable(position):
+            return None
+        item = self.q.items[position]
+        carried = self.ctx.carried[item.id]
+        old = self.answers.get(item.id)
+        note = _join(_join(carried.note, old.note if old else None), extra_note)
+        if note is not None and len(note) > MAX_TEXT:
+            return None
+        return self.record(item.id, carried.value, note)
+
+    def still_true(self, question_id: str | None, extra_note: str | None = None) -> Decision:
+        if not self.is_current(question_id):
+            return self.quiet()  # a tap on a question left already (a double tap)
+        position = self.state.position
+        answer = self.confirm_carried(position, extra_note)
+        if answer is None:
+            return self.reject(fx.Reason.NOTHING_CARRIED, self.q.items[position].id)
+        self.effects.append(fx.Recorded(self.q.items[position].id, answer))
+        self.state = replace(self.state, mode=Mode.ASKING, held=None)
+        return self.advance()
+
+    def section_still_true(self, question_id: str) -> Decision:
+        position = self.q.position(question_id)
+        if position is None:
+            return self.reject(fx.Reason.UNKNOWN_QUESTION)
+        if not self.is_current(question_id):
+            return self.quiet()
+        confirmed = [
+            self.q.items[at].id
+            for at in self.confirmable(position)
+            if self.confirm_carried(at) is not None
+        ]
+        if not confirmed:
+            return self.reject(fx.Reason.NOTHING_CARRIED, question_id)
+        number = self.q.section_number(position)
+        self.effects.append(fx.ConfirmedSection(number, tuple(confirmed)))
+        missing = set(unanswered(self.q, self.answers))
+        in_section = [
+            at
+            for at, item in enumerate(self.q.items)
+            if self.q.section_number(at) == number and item.id in missing
+        ]
+        if in_section:  # a new or reworded question of the section is still to answer
+            return self.ask(in_section[0], self.state.then, previous=question_id)
+        after = max(at for at in range(len(self.q.items)) if self.q.section_number(at) == number)
+        if self.state.then == RETURN_TO_REVIEW:
+            return self.review()
+        return self.ask(self.onward(after + 1), previous=question_id)
 
     def choose(self, question_id: str, value: str, confirmed: bool = False) -> Decision:
         position = self.q.position(question_id)
@@ -580,6 +684,10 @@ class _Turn:
             if (previous := self.note_target()) is not None:
                 return self.add_to_note(previous, text)
             return self.ask_where(item, text)
+        if held is None and self.state.position in self.confirmable(self.state.position):
+            same = read_choice(text, CARRY, (SAME,), self.ctx.vocabulary)
+            if same is not None:
+                return self.still_true(item.id, same.note)
         if not item.kind.is_free_text:
             return self.typed_choice(item, text, sent_at)
         if held is not None or (self.state.noted and _soon_after(sent_at, asked_at)):

@@ -28,18 +28,53 @@ class Reason(StrEnum):
     AFTER_SUBMIT = "after_submit"
     """Text after the audit was submitted (often a thank-you): answered kindly."""
     SIGNER_TOO_LONG = "signer_too_long"
+    NOTHING_CARRIED = "nothing_carried"
+    """"Still true" where there is no last-round answer left to confirm."""
+
+
+@dataclass(frozen=True, slots=True)
+class Carried:
+    """Last round's answer and note to a question, in a round opened with carry-forward.
+    `unchanged`: the question is asked as it was then, so the answer can be confirmed as
+    still true; otherwise (reworded) it is shown for reference only."""
+
+    value: str
+    note: str | None = None
+    unchanged: bool = True
 
 
 @dataclass(frozen=True, slots=True)
 class Ask:
     """A question. `answered`: how many questions have an answer (progress counts answers,
-    not position); `in_review`: asked from the review, which it returns to."""
+    not position); `in_review`: asked from the review, which it returns to. `carried`:
+    last round's answer, when the round carries answers forward; `section_carried`: on a
+    section's first question, how many of its last-round answers can be confirmed at once."""
 
     question_id: str
     position: int
     answer: Answer | None
     answered: int = 0
     in_review: bool = False
+    carried: Carried | None = None
+    section_carried: int = 0
+
+    @property
+    def can_confirm(self) -> bool:
+        """Whether "Still true" confirms last round's answer here (nothing given yet)."""
+        return (
+            self.carried is not None
+            and self.carried.unchanged
+            and (self.answer is None or self.answer.value is None)
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ConfirmedSection:
+    """Last round's answers to these questions of a section were confirmed as still true
+    (`section`: 1-based)."""
+
+    section: int
+    question_ids: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +199,7 @@ Effect = (
     Ask
     | Skipped
     | Recorded
+    | ConfirmedSection
     | AskWhere
     | ConfirmChange
     | OfferNote

@@ -67,6 +67,21 @@ class Keep:
 
 
 @dataclass(frozen=True, slots=True)
+class StillTrue:
+    """Last round's answer and note to this question still hold: record them as given now."""
+
+    question_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SectionStillTrue:
+    """Every last-round answer in this question's section still holds (where the question
+    is unchanged and not answered this round yet)."""
+
+    question_id: str
+
+
+@dataclass(frozen=True, slots=True)
 class Skip:
     question_id: str | None = None
 
@@ -158,6 +173,8 @@ Event = (
     | Next
     | Note
     | Keep
+    | StillTrue
+    | SectionStillTrue
     | Skip
     | Back
     | Jump

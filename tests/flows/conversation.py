@@ -28,6 +28,7 @@ class Conversation:
         submitted: bool = False,
         round_open: bool = True,
         signer: tuple[str | None, str | None] = SIGNER,
+        carried: Mapping[str, fx.Carried] | None = None,
     ) -> None:
         self.q = questionnaire
         self.answers: dict[str, Answer] = dict(answers or {})
@@ -36,6 +37,7 @@ class Conversation:
         self.round_open = round_open
         self.signer = signer
         self.signed: fx.Signer | None = None
+        self.carried = dict(carried or {})
 
     @property
     def ctx(self) -> Context:
@@ -47,6 +49,7 @@ class Conversation:
             vocabulary=texts().vocabulary,
             signer_name=self.signer[0],
             signer_role=self.signer[1],
+            carried=self.carried,
         )
 
     def send(self, event: ev.Event) -> Decision:

@@ -43,6 +43,8 @@ _ARGS: dict[str, str] = {
     "x": "",  # CancelSubmit
     "a": "q",  # Sign: the part of the sign-off to type next (as the "question id")
     "g": "",  # Start (continue)
+    "l": "q",  # StillTrue: last round's answer still holds
+    "m": "q",  # SectionStillTrue: all of the question's section still holds
 }
 
 
@@ -82,6 +84,10 @@ def encode(event: ev.Event) -> str:
             parts = ["a", part.value]
         case ev.Start():
             parts = ["g"]
+        case ev.StillTrue(question_id):
+            parts = ["l", question_id or ""]
+        case ev.SectionStillTrue(question_id):
+            parts = ["m", question_id]
         case _:
             raise ValueError(f"{event!r} has no button")
     data = _SEP.join([PREFIX, *parts])
@@ -141,6 +147,10 @@ def decode(data: str | None) -> ev.Event:
                 return ev.Sign(ev.SignerPart(qid))
             except ValueError:
                 raise MalformedCallback("bad part") from None
+        case "l":
+            return ev.StillTrue(qid)
+        case "m":
+            return ev.SectionStillTrue(qid)
     return ev.Start()
 
 

@@ -160,6 +160,8 @@ def plan(
             case fx.Ask() | fx.ShowReview() | fx.AskConfirm() if questionnaire is not None:
                 moved_on = True
                 result.sends.append(_screen(effect, questionnaire, answers, me))
+            case fx.ConfirmedSection():
+                result.sends.append(Message(html(fx.template_name(effect), effect=effect)))
             case fx.Submitted(unanswered, signer):
                 text = html(fx.template_name(effect), unanswered=unanswered, signer=signer)
                 result.sends.append(Message(text))
@@ -202,7 +204,7 @@ def _screen(
 ) -> Message:
     match effect:
         case fx.Ask(position=position, answer=answer, answered=done, in_review=in_review):
-            return question(questionnaire, position, answer, me, done, in_review)
+            return question(questionnaire, position, answer, me, done, in_review, effect)
         case fx.ShowReview():
             return review(questionnaire, effect, me)
         case fx.AskConfirm():
@@ -232,19 +234,32 @@ def question(
     me: int | None = None,
     answered_count: int = 0,
     in_review: bool = False,
+    asked: fx.Ask | None = None,
 ) -> Message:
+    """A question; `asked` brings last round's answer in a carry-forward round."""
     ctx = _item_context(questionnaire, position, me)
     item: Item = ctx["item"]
     before = questionnaire.items[position - 1] if position > 0 else None
+    can_confirm = asked is not None and asked.can_confirm
+    section_carried = asked.section_carried if asked is not None else 0
     text = html(
         fx.template_name(fx.Ask),
         show_heading=questionnaire.starts_section(position),
         show_hint=in_review or before is None or before.kind is not item.kind,
         answer=answer,
         answered=answered_count,
+        carried=asked.carried if asked is not None else None,
+        can_confirm=can_confirm,
+        section_carried=section_carried,
         **ctx,
     )
     rows: list[list[InlineKeyboardButton]] = []
+    if can_confirm:
+        rows.append([button(texts().string("button.still_true"), ev.StillTrue(item.id))])
+    if section_carried:
+        number = ctx["section_number"]
+        label = texts().string("button.section_still_true", number=number)
+        rows.append([button(label, ev.SectionStillTrue(item.id))])
     current = answer.value if answer is not None else None
     if item.kind.is_free_text:
         rows.append(
