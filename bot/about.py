@@ -114,25 +114,22 @@ async def about_now(db: Database, settings: Settings, contact: Contact) -> About
     """`about_audit` for a contact's partnership in the latest round, read afresh (for
     /help, which does not go through the flow); None before any round."""
     from bot.questionnaire_store import stored_questionnaire
-    from storage import partnerships, responses, rounds
+    from storage import partnerships
+    from storage.standing import standing
 
     async with db.read() as conn:
-        current = await rounds.latest_round(conn)
-        if current is None:
+        # where the contact stands, in one statement (no channel: no conversation needed)
+        where = await standing(conn, contact.id, channel="")
+        if where is None or where.round is None:
             return None
-        questionnaire = await stored_questionnaire(conn, current.questionnaire_version)
-        mine = [
-            r
-            for r in await responses.responses_in_round(conn, current.id)
-            if r.partnership_id == contact.partnership_id
-        ]
-        given = await responses.answers(conn, mine[0].id) if mine else {}
+        questionnaire = await stored_questionnaire(conn, where.round.questionnaire_version)
+        response = where.response
         submitter = None
-        if mine and mine[0].submitted_by is not None:
-            submitter = await partnerships.contact_by_id(conn, mine[0].submitted_by)
-    answered = sum(1 for answer in given.values() if answer.answered)
-    about = about_audit(settings, questionnaire, current, answered)
-    if mine and mine[0].submitted_at is not None:
+        if response is not None and response.submitted_by is not None:
+            submitter = await partnerships.contact_by_id(conn, response.submitted_by)
+    answered = sum(1 for answer in where.answers.values() if answer.answered)
+    about = about_audit(settings, questionnaire, where.round, answered)
+    if response is not None and response.submitted_at is not None:
         by = submitter.name if submitter is not None else texts().string("about.a_colleague")
-        about = replace(about, submitted_by=by, submitted_at=mine[0].submitted_at)
+        about = replace(about, submitted_by=by, submitted_at=response.submitted_at)
     return about
