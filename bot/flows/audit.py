@@ -225,7 +225,7 @@ class _Turn:
 
     def asked_now(self) -> datetime | None:
         now = self.ctx.now
-        return now.astimezone(UTC).replace(microsecond=0) if now is not None else None
+        return now.astimezone(UTC) if now is not None else None
 
     def ask(self, position: int, then: int | None = None, previous: str | None = None) -> Decision:
         if position >= len(self.q.items):
@@ -809,7 +809,10 @@ def _join(first: str | None, second: str | None) -> str | None:
 
 
 def _before(sent_at: datetime | None, asked_at: datetime | None) -> bool:
-    return sent_at is not None and asked_at is not None and sent_at < asked_at
+    # message dates are whole seconds: one sent in the second a question went out is after it
+    return (
+        sent_at is not None and asked_at is not None and sent_at < asked_at.replace(microsecond=0)
+    )
 
 
 def _soon_after(sent_at: datetime | None, asked_at: datetime | None) -> bool:

@@ -251,7 +251,7 @@ def test_history_shows_who_changed_what_and_notes_keep_their_author(setup: Path)
     result = auditbot(setup, "history", "--partnership", "north partnership", "--question", "1")
     assert result.returncode == 0, result.stderr
     rows = [line for line in result.stdout.splitlines() if "1. Address" in line]
-    assert len(rows) == 2
+    assert len(rows) == 2, bob.stdout
     assert "Yes" in rows[0] and "Alice Archer" in rows[0] and "[b]on[/b] the MIS" in rows[0]
     assert "No" in rows[1] and "Bob Baker" in rows[1] and "[b]on[/b] the MIS" in rows[1]
     exported = auditbot(setup, "export", "--format", "csv")
