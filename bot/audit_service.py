@@ -41,6 +41,8 @@ class Outcome:
     round: Round | None = None
     answers: Mapping[str, Answer] = field(default_factory=dict)
     duplicate: bool = False
+    carried: Mapping[str, fx.Carried] = field(default_factory=dict)
+    """Last round's answers offered to confirm (a round opened with carry-forward)."""
 
 
 _contact_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -169,4 +171,6 @@ class AuditService:
                 await conversations.save_state(
                     conn, contact.id, current.id, channel, decision.state.to_json(), now
                 )
-        return Outcome(contact, decision.effects, questionnaire, current, answers)
+        return Outcome(
+            contact, decision.effects, questionnaire, current, answers, carried=carried
+        )

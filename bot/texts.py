@@ -41,6 +41,7 @@ class Texts:
         self.env.globals["progress_bar"] = progress_bar
         self.env.filters["answer_label"] = self.answer_label
         self.env.filters["as_date"] = as_date
+        self.env.filters["in_hint"] = in_hint
         for env in (self.env, self._plain):
             env.filters["count"] = count
 
@@ -94,6 +95,15 @@ class Texts:
         if kind.is_free_text:
             return answer.value or self.string("answer.nothing_to_add")
         return self.choice_label(kind, answer.value)
+
+
+def in_hint(text: str, width: int = 60) -> str:
+    """Text inside an email question's "(…)" hint: one line, cut short, without the
+    parentheses the reply parser would take for the hint's end."""
+    line = " ".join(text.split())
+    if len(line) > width:
+        line = line[: width - 1].rstrip() + "…"
+    return line.translate(str.maketrans("()", "[]"))
 
 
 def as_date(value: date | str) -> date:

@@ -469,8 +469,8 @@ class _Turn:
                 return Decision(
                     self.state, (fx.ShowStatus(total - missing, total, self.ctx.submitted),)
                 )
-            case ev.Batch(entries):
-                return self.batch(entries)
+            case ev.Batch(entries, same_sections):
+                return self.batch(entries, same_sections)
         raise TypeError(f"unknown event {event!r}")  # pragma: no cover
 
     def ask_confirm(
@@ -751,8 +751,11 @@ class _Turn:
             return self.advance(noted=True)
         return self.ask(self.state.position, self.state.then, self.state.previous)
 
-    def batch(self, entries: tuple[ev.BatchEntry, ...]) -> Decision:
+    def batch(
+        self, entries: tuple[ev.BatchEntry, ...], same_sections: tuple[int, ...] = ()
+    ) -> Decision:
         saved: list[str] = []
+        still_true: list[str] = []
         rejected: list[fx.Rejected] = []
         for entry in entries:
             item_position = self.q.position(entry.question_id)
@@ -762,6 +765,15 @@ class _Turn:
             item = self.q.items[item_position]
             value = clean(entry.value) if entry.value is not None else None
             note = clean(entry.note) if entry.note is not None else None
+            if entry.still_true:
+                if note is not None and len(note) > MAX_TEXT:
+                    rejected.append(fx.Rejected(fx.Reason.TOO_LONG, item.id))
+                elif self.confirm_carried(item_position, note or None) is None:
+                    rejected.append(fx.Rejected(fx.Reason.NOTHING_CARRIED, item.id))
+                else:
+                    saved.append(item.id)
+                    still_true.append(item.id)
+                continue
             if item.kind.is_free_text and value == NOTHING_TO_ADD:
                 value = ""
             if value is None and not note:
@@ -780,10 +792,37 @@ class _Turn:
                 note if note is not None else (old.note if old else None),
             )
             saved.append(item.id)
+        for number in dict.fromkeys(same_sections):
+            confirmed = self.batch_section(number)
+            if confirmed:
+                self.effects.append(fx.ConfirmedSection(number, confirmed))
+            else:
+                first = (
+                    self.q.sections[number - 1].items[0].id if self.has_section(number) else None
+                )
+                rejected.append(fx.Rejected(fx.Reason.SECTION_NOTHING_CARRIED, first))
         self.effects.append(
-            fx.BatchResult(tuple(saved), tuple(rejected), unanswered(self.q, self.answers))
+            fx.BatchResult(
+                tuple(saved),
+                tuple(rejected),
+                unanswered(self.q, self.answers),
+                tuple(still_true),
+            )
         )
         return self.decision()
+
+    def has_section(self, number: int) -> bool:
+        return 1 <= number <= len(self.q.sections)
+
+    def batch_section(self, number: int) -> tuple[str, ...]:
+        """Confirm every last-round answer of section `number` that can be; their ids."""
+        if not self.has_section(number):
+            return ()
+        first = self.q.position(self.q.sections[number - 1].items[0].id)
+        assert first is not None
+        return tuple(
+            self.q.items[at].id for at in self.confirmable(first) if self.confirm_carried(at)
+        )
 
 
 def _wants_note(item: Item, value: str) -> bool:

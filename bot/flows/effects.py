@@ -30,6 +30,9 @@ class Reason(StrEnum):
     SIGNER_TOO_LONG = "signer_too_long"
     NOTHING_CARRIED = "nothing_carried"
     """"Still true" where there is no last-round answer left to confirm."""
+    SECTION_NOTHING_CARRIED = "section_nothing_carried"
+    """A section confirmed as last year where no last-round answer is left to confirm
+    (the question is the section's first; an unknown section has none)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +196,8 @@ class BatchResult:
     saved: tuple[str, ...]
     rejected: tuple[Rejected, ...]
     unanswered: tuple[str, ...]
+    still_true: tuple[str, ...] = ()
+    """The saved questions whose last-round answer was confirmed."""
 
 
 Effect = (

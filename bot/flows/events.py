@@ -151,18 +151,23 @@ class Status:
 
 @dataclass(frozen=True, slots=True)
 class BatchEntry:
-    """One answer from a batch channel; None leaves that part as it was."""
+    """One answer from a batch channel; None leaves that part as it was. `still_true`:
+    last round's answer holds (`value` unused; `note` is added to last round's note)."""
 
     question_id: str
     value: str | None
     note: str | None = None
+    still_true: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Batch:
-    """Several answers at once (an email reply): one event, one transaction."""
+    """Several answers at once (an email reply): one event, one transaction.
+    `same_sections`: sections (1-based) whose last-round answers all still hold, applied
+    after the entries, so that an answer given with them wins."""
 
     entries: tuple[BatchEntry, ...]
+    same_sections: tuple[int, ...] = ()
 
 
 Event = (

@@ -4,6 +4,7 @@ properties over generated replies (hypothesis)."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from importlib import resources
 
 import pytest
@@ -105,10 +106,15 @@ def test_the_end_line_is_the_one_the_emails_write() -> None:
 )
 def test_the_real_question_email_answered_inline(quoted: bool, width: int | None) -> None:
     """The email as templates/email/ask.txt.j2 writes it, with answers already given (a
-    stored answer shown in a hint may run over lines and hold parentheses)."""
+    stored answer shown in a hint may run over lines and hold parentheses) and last year's
+    answers shown in the hints of a carry-forward round."""
     stored = {
         "s2.schools": Answer("yes"),
         "s2.other": Answer("We share with\nthe police (sometimes"),
+    }
+    carried = {
+        "s2.partnerships_la": fx.Carried("no", "only (some) cases (see the\nprotocol"),
+        "s2.agencies": fx.Carried("yes", "x" * 300, unchanged=False),
     }
     position = number_of("s2.partnerships_la") - 1
     email = texts().render(
@@ -116,8 +122,10 @@ def test_the_real_question_email_answered_inline(quoted: bool, width: int | None
         effect=fx.Ask("s2.partnerships_la", position, None),
         q=QUESTIONNAIRE,
         answers=stored,
+        carried=carried,
         keyword=str.upper,
     )
+    assert "(last year: No - only [some] cases [see the protocol; same, or yes / no)" in email
     typed = {13: "no - only the LA", 14: "No", 17: "yes"}
     body = f"18 nothing\n\nThanks\nJane\n\n{GMAIL_ON if quoted else OUTLOOK_FROM}\n\n" + inline(
         email, typed, quoted=quoted, width=width
@@ -168,6 +176,27 @@ def test_with_the_templates_words() -> None:
     parsed = parse_with_texts("1 yes\n12 none\n41 true for us\nreview", QUESTIONS)
     assert read(parsed) == [(1, "yes", None), (12, NOTHING_TO_ADD, None), (41, "true", None)]
     assert parsed.commands == (Command.REVIEW,)
+
+
+def test_last_years_answers_are_confirmed_by_number_or_by_section() -> None:
+    """A carry-forward round: "same" confirms one question's answer (with a note after it),
+    "section 2 same" a whole section; on a free-text question without last year's answer,
+    "same" is its text."""
+    carried = tuple(replace(q, carried=q.number != 12) for q in QUESTIONS)
+    body = (
+        "1 same\n2 still true - and on the MIS\n12 same\n13 same\n"
+        "Section 2 same\nS3: no change\nsection 4 same - but see below\n5 same, 6 no"
+    )
+    parsed = parse_with_texts(body, carried)
+    found = [(a.number, a.value, a.note, a.still_true) for a in parsed.answers]
+    assert found == [
+        (1, None, None, True),
+        (2, None, "and on the MIS", True),
+        (12, "same", None, False),
+        (13, None, None, True),
+    ]
+    assert parsed.same_sections == (2, 3)
+    assert parsed.unreadable == ("section 4 same - but see below", "5 same, 6 no")
 
 
 # --- Hostile input ---------------------------------------------------------------------------

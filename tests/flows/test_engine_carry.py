@@ -129,3 +129,38 @@ def test_an_ordinary_round_offers_nothing(questionnaire: Questionnaire) -> None:
     ask = asked(conv.send(ev.Start()))
     assert ask.carried is None and ask.section_carried == 0
     assert conv.send(ev.StillTrue(ask.question_id)).changes == ()
+
+
+def test_a_batch_confirms_answers_and_sections_after_its_own_answers(
+    questionnaire: Questionnaire,
+) -> None:
+    """An email reply: "1 same - note", "section 1 same" and "4 yes" in one batch; the
+    answer given wins over the section, and nothing new or reworded is confirmed."""
+    q = edited()
+    conv = Conversation(q, carried=carried(questionnaire))
+    d = conv.send(
+        ev.Batch(
+            (
+                ev.BatchEntry("s1.address", None, "and on the MIS", still_true=True),
+                ev.BatchEntry("s1.gp", "yes"),
+                ev.BatchEntry(REWORDED, None, still_true=True),
+            ),
+            same_sections=(1, 9),
+        )
+    )
+    assert conv.answers["s1.address"] == Answer("yes", "held on the referral form\nand on the MIS")
+    assert conv.answers["s1.gp"] == Answer("yes", None)  # not last year's "no"
+    assert REWORDED not in conv.answers and ADDED not in conv.answers
+    (section,) = [e for e in d.effects if isinstance(e, fx.ConfirmedSection)]
+    in_s1 = {item.id for item in q.sections[0].items}
+    assert set(section.question_ids) == in_s1 - {REWORDED, ADDED, "s1.address", "s1.gp"}
+    (result,) = [e for e in d.effects if isinstance(e, fx.BatchResult)]
+    assert result.saved == ("s1.address", "s1.gp") and result.still_true == ("s1.address",)
+    assert result.rejected == (
+        fx.Rejected(fx.Reason.NOTHING_CARRIED, REWORDED),
+        fx.Rejected(fx.Reason.SECTION_NOTHING_CARRIED, None),  # there is no section 9
+    )
+    again = conv.send(ev.Batch((), same_sections=(1,)))
+    assert again.changes == ()
+    (result,) = [e for e in again.effects if isinstance(e, fx.BatchResult)]
+    assert result.rejected == (fx.Rejected(fx.Reason.SECTION_NOTHING_CARRIED, "s1.address"),)

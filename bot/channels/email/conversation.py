@@ -9,7 +9,7 @@ import hashlib
 import hmac
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,10 +45,16 @@ _PROMPTS = (fx.ShowReview, fx.AskConfirm, fx.Submitted)
 MAX_BACKOFF = 300.0
 
 
-def question_refs(questionnaire: Questionnaire) -> tuple[QuestionRef, ...]:
-    """The questions as the emails number them (1..N, the chat's numbers too)."""
+def question_refs(
+    questionnaire: Questionnaire, carried: Mapping[str, fx.Carried] | None = None
+) -> tuple[QuestionRef, ...]:
+    """The questions as the emails number them (1..N, the chat's numbers too), with whether
+    last round's answer can be confirmed."""
+    confirmable = {qid for qid, c in (carried or {}).items() if c.unchanged}
     return tuple(
-        QuestionRef(number, item.id, item.kind.value, item.kind.choices, item.text)
+        QuestionRef(
+            number, item.id, item.kind.value, item.kind.choices, item.text, item.id in confirmable
+        )
         for number, item in enumerate(questionnaire.items, start=1)
     )
 
@@ -128,12 +134,12 @@ class EmailConversation:
             # someone else, gets nothing
             await self._send(contact, "unsigned", f"unsigned:{key}", message.message_id)
             return email.imap_attention_folder
-        questionnaire = await self._questionnaire()
-        if questionnaire is None:
+        found = await self._questionnaire(contact)
+        if found is None:
             effects: list[fx.Effect] = [fx.Rejected(fx.Reason.NO_ROUND)]
             await self._send(contact, "reply", key, message.message_id, effects=effects)
             return email.imap_done_folder
-        parsed = parse_with_texts(message.text, question_refs(questionnaire))
+        parsed = parse_with_texts(message.text, question_refs(*found))
         outcomes = await self._apply(contact, parsed, key)
         if outcomes is None:
             return email.imap_done_folder  # already applied before a restart
@@ -163,9 +169,11 @@ class EmailConversation:
         first carries the message's key, so a message applied before a restart is not
         applied again."""
         events: list[ev.Event] = []
-        if parsed.answers:
-            entries = (ev.BatchEntry(a.question_id, a.value, a.note) for a in parsed.answers)
-            events.append(ev.Batch(tuple(entries)))
+        if parsed.answers or parsed.same_sections:
+            entries = tuple(
+                ev.BatchEntry(a.question_id, a.value, a.note, a.still_true) for a in parsed.answers
+            )
+            events.append(ev.Batch(entries, parsed.same_sections))
         name, role = read_signer(parsed.signer) if parsed.signer else (None, None)
         commands: dict[Command, ev.Event] = {
             Command.REVIEW: ev.Review(),
@@ -210,12 +218,19 @@ class EmailConversation:
             self.db, self.settings, contact.id, last.round.id, wanted[-1], self.clock()
         )
 
-    async def _questionnaire(self) -> Questionnaire | None:
+    async def _questionnaire(
+        self, contact: Contact
+    ) -> tuple[Questionnaire, dict[str, fx.Carried]] | None:
+        """The round's questionnaire, and last round's answers the contact can confirm."""
         async with self.db.read() as conn:
             current = await rounds.latest_round(conn)
             if current is None:
                 return None
-            return await stored_questionnaire(conn, current.questionnaire_version)
+            questionnaire = await stored_questionnaire(conn, current.questionnaire_version)
+            carried = await self.service.carried(
+                conn, current, contact.partnership_id, questionnaire
+            )
+            return questionnaire, carried
 
     async def _link(self, contact: Contact, sender: str) -> None:
         """The first signed reply shows the contact uses email: the address is theirs."""
@@ -275,6 +290,7 @@ def conversation_notice(
         "contact": contact,
         "q": outcome.questionnaire if outcome is not None else None,
         "answers": outcome.answers if outcome is not None else {},
+        "carried": outcome.carried if outcome is not None else {},
         "round": outcome.round if outcome is not None else None,
         "effects": (),
         "template_of": template_of,

@@ -17,7 +17,7 @@ from enum import Enum, StrEnum
 from mailparser_reply import EmailMessage  # type: ignore[import-untyped]
 from mailparser_reply.constants import MAIL_LANGUAGES  # type: ignore[import-untyped]
 
-from bot.flows.audit import NOTHING_TO_ADD
+from bot.flows.audit import CARRY, NOTHING_TO_ADD, SAME
 from bot.flows.typed import Vocabulary, clean, read_choice
 from bot.texts import texts
 
@@ -41,6 +41,9 @@ class QuestionRef:
     """() for free-text kinds."""
     text: str
     """The item's text as shown in the email."""
+    carried: bool = False
+    """Last round's answer can be confirmed ("3 same"); for a free-text question only then
+    is "same" not its answer."""
 
 
 class Command(StrEnum):
@@ -61,6 +64,8 @@ class ReadAnswer:
     note: str | None
     line: str
     """What the person wrote for it, for the confirmation email."""
+    still_true: bool = False
+    """ "3 same": last round's answer holds (`value` is None; `note` is added to it)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +78,8 @@ class ParsedReply:
     signer: str | None = None
     """Who signs off, from a "SUBMIT name, role" (or "CONFIRM name, role") line: the text
     after the word, as written."""
+    same_sections: tuple[int, ...] = ()
+    """Sections whose last-round answers all still hold ("section 2 same")."""
 
 
 def parse_reply(
@@ -81,9 +88,11 @@ def parse_reply(
     vocabulary: Vocabulary,
     nothing_words: Sequence[str],
     keywords: Mapping[Command, Sequence[str]],
+    section_words: Sequence[str] = (),
 ) -> ParsedReply:
-    """The answers, commands and unreadable lines of one reply's plain-text body."""
-    reader = _Reader(questions, vocabulary, nothing_words, keywords)
+    """The answers, commands and unreadable lines of one reply's plain-text body;
+    `section_words` name a section in "section 2 same"."""
+    reader = _Reader(questions, vocabulary, nothing_words, keywords, section_words)
     lines = _lines(body)
     for start, end, history in _fragments(lines):
         reader.read_fragment(lines[start:end], history)
@@ -97,7 +106,14 @@ def parse_with_texts(body: str, questions: Sequence[QuestionRef]) -> ParsedReply
     keywords = {
         known[name]: words for name, words in strings["email"]["keywords"].items() if name in known
     }
-    return parse_reply(body, questions, texts().vocabulary, strings["typed"]["nothing"], keywords)
+    return parse_reply(
+        body,
+        questions,
+        texts().vocabulary,
+        strings["typed"]["nothing"],
+        keywords,
+        strings["email"]["section_words"],
+    )
 
 
 # --- Lines and fragments ------------------------------------------------------------------
@@ -314,8 +330,16 @@ class _Reader:
         vocabulary: Vocabulary,
         nothing_words: Sequence[str],
         keywords: Mapping[Command, Sequence[str]],
+        section_words: Sequence[str] = (),
     ) -> None:
         self.questions = {q.number: q for q in questions}
+        names = "|".join(re.escape(w) for w in sorted(section_words, key=len, reverse=True))
+        self.section = (
+            re.compile(rf"(?:{names})\s*(?P<number>\d{{1,2}})\s*[.):\-–—]?\s*(?P<rest>.+)", re.I)
+            if names
+            else None
+        )
+        self.same_sections: list[int] = []
         self.item_words = {q.number: [_fold(w) for w in q.text.split()] for q in questions}
         self.vocabulary = vocabulary
         self.nothing = {_command_key(word) for word in nothing_words}
@@ -340,11 +364,16 @@ class _Reader:
             tuple(self.commands),
             tuple(self.unreadable),
             self.signer,
+            tuple(self.same_sections),
         )
 
     # Recording
 
     def command(self, line: str) -> bool:
+        if (number := self.same_section(line)) is not None:
+            if number not in self.same_sections:
+                self.same_sections.append(number)
+            return True
         command = self.keywords.get(_command_key(line))
         if command is None and (signed := self.signed_command(line)) is not None:
             command, self.signer = signed
@@ -353,6 +382,14 @@ class _Reader:
         if command not in self.commands:
             self.commands.append(command)
         return True
+
+    def same_section(self, line: str) -> int | None:
+        """ "Section 2 same": the section's number, if the line says all of it still holds."""
+        match = self.section.fullmatch(line.strip()) if self.section else None
+        if match is None:
+            return None
+        same = read_choice(match["rest"], CARRY, (SAME,), self.vocabulary)
+        return int(match["number"]) if same is not None and same.note is None else None
 
     def signed_command(self, line: str) -> tuple[Command, str] | None:
         """ "SUBMIT Jane Smith, Head of inclusion": the command and who signs off. Only the
@@ -374,15 +411,20 @@ class _Reader:
             return
         question = self.questions[number]
         self.answers[number] = ReadAnswer(
-            number, question.question_id, read[0], read[1], "\n".join(lines)
+            number, question.question_id, *read, "\n".join(lines), still_true=read[0] is None
         )
 
-    def read(self, number: int, text: str) -> tuple[str, str | None] | None:
-        """(value, note) for what was written for question `number`, or None."""
+    def read(self, number: int, text: str) -> tuple[str | None, str | None] | None:
+        """(value, note) for what was written for question `number`, or None; the value is
+        None for "same" (last round's answer holds)."""
         question = self.questions[number]
         text = text.strip()
         if not text:
             return None
+        if question.choices or question.carried:
+            same = read_choice(text, CARRY, (SAME,), self.vocabulary)
+            if same is not None and not (same.note and self.answers_line(same.note)):
+                return None, same.note
         if not question.choices:
             if _command_key(text) in self.nothing:
                 return NOTHING_TO_ADD, None
