@@ -19,7 +19,8 @@ from pathlib import Path
 from bot.audit_service import AuditService
 from bot.directory import import_directory
 from bot.flows import events as ev
-from bot.flows.audit import Context, FlowState, decide
+from bot.flows.audit import decide
+from bot.flows.state import Context, FlowState
 from bot.questionnaire import Kind, load_questionnaire
 from bot.round_setup import open_round
 from bot.summary.load import load_summary

@@ -19,7 +19,8 @@ from bot import carry_forward
 from bot.clock import Clock, system_clock
 from bot.flows import effects as fx
 from bot.flows import events as ev
-from bot.flows.audit import Context, FlowState, decide
+from bot.flows.audit import decide
+from bot.flows.state import Context, FlowState
 from bot.queries import record_replies
 from bot.questionnaire import Questionnaire
 from bot.questionnaire_store import stored_questionnaire

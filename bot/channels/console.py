@@ -10,7 +10,7 @@ from bot.audit_service import AuditService, Outcome, contact_lock
 from bot.config import Settings
 from bot.flows import effects as fx
 from bot.flows import events as ev
-from bot.flows.audit import NOTHING_TO_ADD
+from bot.flows.state import NOTHING_TO_ADD
 from bot.questionnaire import Kind, Questionnaire
 from bot.texts import Texts, texts
 

@@ -21,7 +21,7 @@ from bot.channels.email.replies import (
     parse_with_texts,
 )
 from bot.flows import effects as fx
-from bot.flows.audit import NOTHING_TO_ADD
+from bot.flows.state import NOTHING_TO_ADD
 from bot.texts import texts
 from storage.records import Answer
 from tests.email.reply_samples import (

@@ -6,7 +6,8 @@ from collections.abc import Mapping
 
 from bot.flows import effects as fx
 from bot.flows import events as ev
-from bot.flows.audit import Context, Decision, FlowState, decide
+from bot.flows.audit import decide
+from bot.flows.state import Context, Decision, FlowState
 from bot.questionnaire import Questionnaire
 from bot.texts import texts
 from storage.records import Answer

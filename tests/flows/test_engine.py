@@ -6,13 +6,7 @@ import pytest
 
 from bot.flows import effects as fx
 from bot.flows import events as ev
-from bot.flows.audit import (
-    MAX_TEXT,
-    RETURN_TO_REVIEW,
-    FlowState,
-    Mode,
-    unanswered,
-)
+from bot.flows.state import MAX_TEXT, RETURN_TO_REVIEW, FlowState, Mode, unanswered
 from bot.questionnaire import Questionnaire
 from storage.records import Answer, AnswerChange
 from tests.flows.conversation import SIGNER, TOTAL, Conversation, all_answered, quiet

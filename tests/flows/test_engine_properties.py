@@ -11,14 +11,14 @@ from hypothesis import strategies as st
 
 from bot.flows import effects as fx
 from bot.flows import events as ev
-from bot.flows.audit import (
+from bot.flows.audit import decide
+from bot.flows.state import (
     MAX_TEXT,
     RETURN_TO_REVIEW,
     Context,
     Decision,
     FlowState,
     Mode,
-    decide,
     unanswered,
 )
 from bot.questionnaire import Item, Kind, Questionnaire, load_questionnaire

@@ -10,7 +10,8 @@ import pytest
 
 from bot.flows import effects as fx
 from bot.flows import events as ev
-from bot.flows.audit import NOTHING_TO_ADD, Context, FlowState, Mode, decide
+from bot.flows.audit import decide
+from bot.flows.state import NOTHING_TO_ADD, Context, FlowState, Mode
 from bot.questionnaire import Item, Kind, Questionnaire
 from bot.texts import texts
 from storage.records import Answer, AnswerChange

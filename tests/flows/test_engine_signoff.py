@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.flows import effects as fx
 from bot.flows import events as ev
-from bot.flows.audit import MAX_SIGNER, Decision, FlowState, Mode
+from bot.flows.state import MAX_SIGNER, Decision, FlowState, Mode
 from bot.questionnaire import Questionnaire
 from tests.flows.conversation import SIGNER, Conversation, all_answered, quiet
 

@@ -10,7 +10,8 @@ import pytest
 
 from bot.flows import effects as fx
 from bot.flows import events as ev
-from bot.flows.audit import Context, Decision, FlowState, Mode, decide
+from bot.flows.audit import decide
+from bot.flows.state import Context, Decision, FlowState, Mode
 from bot.questionnaire import Questionnaire
 from bot.texts import texts
 from storage.records import Answer, AnswerChange

@@ -16,7 +16,7 @@ from bot.channels.telegram import render
 from bot.config import Settings
 from bot.flows import effects as fx
 from bot.flows import events as ev
-from bot.flows.audit import MAX_SIGNER
+from bot.flows.state import MAX_SIGNER
 from bot.questionnaire import MAX_ITEM_ID, Questionnaire
 from storage.records import Answer, Contact
 from tests.conftest import Seeded

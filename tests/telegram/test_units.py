@@ -14,7 +14,7 @@ from bot.channels.telegram import callback_codec as codec
 from bot.channels.telegram import render
 from bot.flows import effects as fx
 from bot.flows import events as ev
-from bot.flows.audit import MAX_SIGNER
+from bot.flows.state import MAX_SIGNER
 from bot.log_masking import TokenFilter
 from bot.questionnaire import Questionnaire
 from storage.records import Answer

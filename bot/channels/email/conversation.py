@@ -25,7 +25,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.flows import effects as fx
 from bot.flows import events as ev
-from bot.flows.audit import unanswered
+from bot.flows.state import unanswered
 from bot.notices import Notice
 from bot.questionnaire import Questionnaire
 from bot.questionnaire_store import stored_questionnaire

@@ -17,7 +17,7 @@ from enum import Enum, StrEnum
 from mailparser_reply import EmailMessage  # type: ignore[import-untyped]
 from mailparser_reply.constants import MAIL_LANGUAGES  # type: ignore[import-untyped]
 
-from bot.flows.audit import CARRY, NOTHING_TO_ADD, SAME
+from bot.flows.state import CARRY, NOTHING_TO_ADD, SAME
 from bot.flows.typed import Vocabulary, clean, read_choice
 from bot.texts import texts
 

@@ -23,7 +23,7 @@ from bot.channels.telegram import callback_codec as codec
 from bot.channels.telegram.name import CHANNEL
 from bot.flows import effects as fx
 from bot.flows import events as ev
-from bot.flows.audit import NOTHING_TO_ADD
+from bot.flows.state import NOTHING_TO_ADD
 from bot.questionnaire import Item, Questionnaire
 from bot.signoff import attestation
 from bot.texts import texts
