@@ -147,9 +147,9 @@ class Answering(CarryForward, SignOff):
             if (previous := self.note_target()) is not None:
                 return self.add_to_note(previous, text)
             return self.ask_where(item, text)
-        if held is None and self.state.position in self.confirmable(self.state.position):
+        if held is None and self.ctx.carried:
             same = read_choice(text, CARRY, (SAME,), self.ctx.vocabulary)
-            if same is not None:
+            if same is not None:  # refused where nothing is left to confirm (new, reworded)
                 return self.still_true(item.id, same.note)
         if not item.kind.is_free_text:
             return self.typed_choice(item, text, sent_at)

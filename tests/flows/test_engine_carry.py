@@ -164,3 +164,14 @@ def test_a_batch_confirms_answers_and_sections_after_its_own_answers(
     assert again.changes == ()
     (result,) = [e for e in again.effects if isinstance(e, fx.BatchResult)]
     assert result.rejected == (fx.Rejected(fx.Reason.SECTION_NOTHING_CARRIED, "s1.address"),)
+
+
+def test_same_typed_where_nothing_can_be_confirmed_is_refused_not_kept_as_a_note(
+    questionnaire: Questionnaire,
+) -> None:
+    conv = Conversation(edited(), carried=carried(questionnaire))
+    conv.send(ev.Start())
+    conv.send(ev.Jump(REWORDED))
+    d = conv.send(ev.Text("same"))
+    assert d.effects == (fx.Rejected(fx.Reason.NOTHING_CARRIED, REWORDED),)
+    assert d.changes == () and conv.state.held is None
