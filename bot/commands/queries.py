@@ -64,6 +64,7 @@ async def _ask(
 ) -> None:
     from bot.audit_trail import cli_actor
     from bot.clock import system_clock
+    from bot.commands.outbox import deliver_now
     from bot.queries import QueryError, QueryLoop
 
     if partnership is None or question is None or comment is None:
@@ -74,12 +75,14 @@ async def _ask(
         )
     except QueryError as exc:
         raise UserError(str(exc)) from None
+    drained = await deliver_now(config, db) if asked.told else None
     said = _t(
         "cli.asked",
         id=asked.query_id,
         partnership=asked.partnership,
         number=asked.number,
         told=", ".join(asked.told),
+        sent=drained is not None and drained.sent > 0 and drained.claimed == drained.sent,
     )
     out.print(said, markup=False)
 
