@@ -172,6 +172,4 @@ class AuditService:
                 await conversations.save_state(
                     conn, contact.id, current.id, channel, decision.state.to_json(), now
                 )
-        return Outcome(
-            contact, decision.effects, questionnaire, current, answers, carried=carried
-        )
+        return Outcome(contact, decision.effects, questionnaire, current, answers, carried=carried)

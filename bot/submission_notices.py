@@ -9,7 +9,8 @@ it (bot/notice_forms.py), a moment after the submission (`RECEIPT_AFTER`), so th
 follows the reply that confirms it. Every other contact of the partnership gets
 "submitted.colleague" at once, wherever reminders reach them (their preferred channel, else
 the default one, e.g. Telegram if linked, else email): who submitted and when, and how
-answers can still be changed.
+answers can still be changed. Both name the sign-off ("Submitted by Jane Smith, Head of
+inclusion, on …"), read from the submission's transaction, where it was just recorded.
 
 Each contact hears about their partnership's submission at most once per round (one
 dedupe key per round, partnership and contact, whichever notice it was): should the
@@ -34,9 +35,9 @@ from bot.questionnaire import Questionnaire
 from bot.reminders import Policy
 from bot.summary.model import number_questions
 from bot.texts import texts
-from storage import outbox, partnerships
+from storage import outbox, partnerships, signoffs
 from storage.outbox import NewMessage
-from storage.records import Address, Answer, Contact, Round
+from storage.records import Address, Answer, Contact, Round, SignOff
 
 RECEIPT = "receipt"
 COLLEAGUE = "submitted.colleague"
@@ -85,7 +86,15 @@ class SubmissionNotices:
             for c in everyone
             if c.id != submitter.id and (address := reach(c, self.channels)) is not None
         ]
-        facts = submission_facts(submitter, questionnaire, answers, now, ZoneInfo(self.timezone))
+        signed = await signoffs.for_partnership(conn, round_.id, submitter.partnership_id)
+        facts = submission_facts(
+            submitter,
+            questionnaire,
+            answers,
+            now,
+            ZoneInfo(self.timezone),
+            signoff=signed[-1] if signed else None,
+        )
         new = 0
         for colleague, where in colleagues:
             notice = colleague_notice(facts, colleague)
@@ -145,9 +154,12 @@ def submission_facts(
     answers: Mapping[str, Answer],
     now: datetime,
     zone: ZoneInfo,
+    signoff: SignOff | None = None,
 ) -> dict[str, object]:
     """What both notices say about the submission, as JSON values: who, when (in words, in
-    the LA's time zone), how many answered, and the unanswered [number, question] pairs."""
+    the LA's time zone), how many answered, the unanswered [number, question] pairs, and
+    the sign-off: "signed_by" ("Jane Smith, Head of inclusion", or None if there is none)
+    and the words the signer confirmed ("attestation")."""
     questions = number_questions(questionnaire)
     missing = [
         [q.number, q.item.text]
@@ -162,6 +174,10 @@ def submission_facts(
         "answered": len(questions) - len(missing),
         "total": len(questions),
         "unanswered": missing,
+        "signed_by": (
+            texts().string("signoff.by", name=signoff.name, role=signoff.role) if signoff else None
+        ),
+        "attestation": signoff.attestation if signoff else None,
     }
 
 

@@ -48,17 +48,20 @@ async def mark_done(
     fingerprint: str,
     done_by: str,
     now: datetime,
-) -> None:
-    """Record the action on this answer as done (again, if it was done for an earlier one)."""
-    await conn.execute(
+) -> bool:
+    """Record the action on this answer as done (again, if it was done for an earlier one);
+    False if it was already done for this very answer (who and when are kept)."""
+    cur = await conn.execute(
         "INSERT INTO action_status"
         " (round_id, partnership_id, question_id, fingerprint, done_by, done_at)"
         " VALUES (?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (round_id, partnership_id, question_id) DO UPDATE SET"
         " fingerprint = excluded.fingerprint, done_by = excluded.done_by,"
-        " done_at = excluded.done_at",
+        " done_at = excluded.done_at"
+        " WHERE action_status.fingerprint <> excluded.fingerprint",
         (round_id, partnership_id, question_id, fingerprint, done_by, ts(now)),
     )
+    return cur.rowcount > 0
 
 
 async def reopen(

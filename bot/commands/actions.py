@@ -107,26 +107,18 @@ def _find(summary: Summary, code: str) -> Action:
 async def _done(config: Settings, db: Database, code: str, round_id: int | None) -> None:
     from bot.audit_trail import cli_actor
     from bot.clock import system_clock
-    from bot.summary.actions import answer_fingerprint
+    from bot.summary.action_done import mark_action_done
     from bot.summary.context import Wording
-    from storage import actions as action_store
 
     summary = await _summary(config, db, round_id)
     action = _find(summary, code)
-    if not action.is_open:
+    if not await mark_action_done(db, summary.round.id, action, cli_actor(config), system_clock()):
+        if action.is_open:  # someone else marked it done a moment ago
+            summary = await _summary(config, db, summary.round.id)
+            action = _find(summary, code)
         status = Wording(summary).action_status(action)
         out.print(_t("cli.already", code=action.code, status=status), markup=False)
         return
-    async with db.transaction() as conn:
-        await action_store.mark_done(
-            conn,
-            summary.round.id,
-            action.partnership_id,
-            action.question.item.id,
-            answer_fingerprint(action.answer.value, action.answer.note),
-            cli_actor(config),
-            system_clock(),
-        )
     said = _t(
         "cli.done", code=action.code, partnership=action.partnership, number=action.question.number
     )

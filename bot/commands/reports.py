@@ -154,16 +154,21 @@ def _c(key: str, **context: object) -> str:
     return texts().string(f"compare.cli.{key}", **context)
 
 
-async def _compared(config: Settings, db: Database, summary: Summary, earlier: int) -> Summary:
-    """`summary` with what changed since round `earlier`, or one sentence why not."""
-    from bot.summary.load import NoRoundError, with_comparison
+async def la_summary_or_explain(
+    config: Settings, db: Database, round_id: int | None, compare_with: int | None = None
+) -> Summary:
+    """The LA's summary of the round (with what changed since `compare_with`, or since the
+    round a carry-forward round came from), or one sentence saying why not."""
+    from bot.summary.load import NoRoundError, SameRoundError, load_la_summary
 
-    if earlier == summary.round.id:
-        raise UserError(_c("same_round", id=earlier))
     try:
-        return await with_comparison(db, summary, earlier, zone=config.zone)
+        return await load_la_summary(
+            db, system_clock(), round_id=round_id, zone=config.zone, compare_with=compare_with
+        )
     except NoRoundError as exc:
         raise _explain(exc) from None
+    except SameRoundError as exc:
+        raise UserError(_c("same_round", id=exc.round_id)) from None
 
 
 async def _summary(
@@ -174,11 +179,7 @@ async def _summary(
     round_id: int | None,
     compare_with: int | None = None,
 ) -> None:
-    summary = await summary_or_explain(config, db, round_id)
-    if compare_with is None:
-        compare_with = summary.round.carries_from  # a carry-forward round: what changed
-    if compare_with is not None:
-        summary = await _compared(config, db, summary, compare_with)
+    summary = await la_summary_or_explain(config, db, round_id, compare_with)
     if fmt is Format.TEXT and path is None:
         from bot.summary.render_text import render_text
 

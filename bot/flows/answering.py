@@ -21,6 +21,7 @@ from bot.flows.state import (
     FlowState,
     Mode,
     join_notes,
+    unanswered,
 )
 from bot.flows.typed import clean, read_choice
 from bot.questionnaire import Item, Kind
@@ -28,6 +29,29 @@ from storage.records import Answer
 
 
 class Answering(CarryForward, SignOff):
+    def start(self) -> Decision:
+        """Carry on where the person was; an LA query on one of the answers comes first,
+        then back to where they were."""
+        queried = next(
+            (at for qid in self.ctx.queries if (at := self.q.position(qid)) is not None), None
+        )
+        if queried is not None and not (
+            self.state.mode in (Mode.ASKING, Mode.NOTE) and self.state.position == queried
+        ):
+            then, outer = self._resume_point()
+            if then is None and self.ctx.submitted:
+                then = RETURN_TO_REVIEW  # a submitted audit: back to its answers
+            self.ask(queried, then)
+            self.state = replace(self.state, outer=outer)
+            return self.decision()
+        if self.state.started and self.state.mode in (Mode.ASKING, Mode.NOTE, Mode.PAUSED):
+            return self.ask(self.state.position, self.state.then)
+        if self.state.started or self.ctx.submitted:
+            return self.review()
+        missing = unanswered(self.q, self.answers)
+        first = self.q.position(missing[0]) if missing else len(self.q.items)
+        return self.ask(first or 0)
+
     def choose(self, question_id: str, value: str, confirmed: bool = False) -> Decision:
         position = self.q.position(question_id)
         if position is None:

@@ -51,7 +51,8 @@ class Ask:
     """A question. `answered`: how many questions have an answer (progress counts answers,
     not position); `in_review`: asked from the review, which it returns to. `carried`:
     last round's answer, when the round carries answers forward; `section_carried`: on a
-    section's first question, how many of its last-round answers can be confirmed at once."""
+    section's first question, how many of its last-round answers can be confirmed at once;
+    `query`: the LA's open question about this answer."""
 
     question_id: str
     position: int
@@ -60,6 +61,7 @@ class Ask:
     in_review: bool = False
     carried: Carried | None = None
     section_carried: int = 0
+    query: str | None = None
 
     @property
     def can_confirm(self) -> bool:
@@ -127,13 +129,14 @@ class OfferNote:
 @dataclass(frozen=True, slots=True)
 class ShowReview:
     """The answers so far. `section` (0-based) is the part in view where a channel shows one
-    section at a time."""
+    section at a time; `queried`: the questions the LA has an open query about."""
 
     answers: Mapping[str, Answer]
     unanswered: tuple[str, ...]
     at_end: bool = False
     submitted: bool = False
     section: int = 0
+    queried: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

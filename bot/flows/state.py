@@ -151,6 +151,9 @@ class Context:
     """The role the contact signed off with last time, if ever."""
     carried: Mapping[str, fx.Carried] = field(default_factory=dict)
     """Last round's answers by question id, in a round opened with carry-forward."""
+    queries: Mapping[str, str] = field(default_factory=dict)
+    """The LA's open questions about the partnership's answers: comment by question id,
+    oldest first. Starting the conversation opens the first."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,6 +80,7 @@ class Turn:
             in_review,
             self.ctx.carried.get(item.id),
             section if section > 1 else 0,
+            self.ctx.queries.get(item.id),
         )
 
     def confirmable(self, position: int) -> list[int]:
@@ -116,6 +117,7 @@ class Turn:
                 at_end=at_end,
                 submitted=self.ctx.submitted or self.submit,
                 section=section,
+                queried=frozenset(self.ctx.queries),
             )
         )
         return self.decision()
@@ -186,8 +188,10 @@ class Turn:
         return now is not None and asked_at is not None and now - asked_at >= RESHOW_AFTER
 
     def show_again(self) -> Decision:
-        """What the person should be looking at, again; nothing else changes."""
+        """What the person should be looking at, again; nothing else changes (but the time
+        it went out: a tap just after this one is a double tap again)."""
         if self.state.mode is Mode.ASKING:
+            self.state = replace(self.state, asked_at=self.asked_now())
             return Decision(self.state, (self.asking(),))
         previous = self.state.previous
         self.review()
@@ -206,12 +210,3 @@ class Turn:
         if answer is None or answer.value is None or self.q.item(previous).kind.is_free_text:
             return None
         return previous
-
-    def start(self) -> Decision:
-        if self.state.started and self.state.mode in (Mode.ASKING, Mode.NOTE, Mode.PAUSED):
-            return self.ask(self.state.position, self.state.then)
-        if self.state.started or self.ctx.submitted:
-            return self.review()
-        missing = unanswered(self.q, self.answers)
-        first = self.q.position(missing[0]) if missing else len(self.q.items)
-        return self.ask(first or 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from datetime import UTC, datetime, tzinfo
 
@@ -16,12 +17,22 @@ from storage import actions as action_store
 from storage import queries as query_store
 from storage import reminders as reminder_store
 
+log = logging.getLogger(__name__)
+
 
 class NoRoundError(LookupError):
     """There is no round to summarise; `round_id` None means no round at all yet."""
 
     def __init__(self, round_id: int | None) -> None:
         super().__init__(f"no round {round_id}" if round_id is not None else "no round yet")
+        self.round_id = round_id
+
+
+class SameRoundError(ValueError):
+    """A round was to be compared with itself."""
+
+    def __init__(self, round_id: int) -> None:
+        super().__init__(f"round {round_id} compared with itself")
         self.round_id = round_id
 
 
@@ -78,3 +89,34 @@ async def with_comparison(
     """`summary` with what changed since `earlier_round` (NoRoundError if there is none)."""
     earlier = await load_summary(db, summary.generated_at, round_id=earlier_round, zone=zone)
     return replace(summary, comparison=compare_rounds(summary, earlier))
+
+
+async def load_la_summary(
+    db: Database,
+    now: datetime,
+    *,
+    round_id: int | None = None,
+    zone: tzinfo = UTC,
+    compare_with: int | None = None,
+) -> Summary:
+    """The summary as the LA gets it, wherever it goes (`auditbot summary`, the scheduled and
+    on-demand summaries, /summary in Telegram): with what changed since `compare_with`, or,
+    for a round opened with carry-forward, since the round it carries from.
+
+    An earlier round asked for that is missing raises `NoRoundError` (or `SameRoundError`
+    for the round itself); the round a carry-forward round came from, once purged, only
+    leaves the comparison out.
+    """
+    summary = await load_summary(db, now, round_id=round_id, zone=zone)
+    if compare_with is not None:
+        if compare_with == summary.round.id:
+            raise SameRoundError(compare_with)
+        return await with_comparison(db, summary, compare_with, zone=zone)
+    earlier = summary.round.carries_from
+    if earlier is None or earlier == summary.round.id:
+        return summary
+    try:
+        return await with_comparison(db, summary, earlier, zone=zone)
+    except NoRoundError:
+        log.info("round %s carries from round %s, which is gone", summary.round.id, earlier)
+        return summary

@@ -25,9 +25,9 @@ from datetime import UTC, datetime, timedelta
 from bot.clock import Clock, system_clock
 from bot.config import Recipient, Settings
 from bot.notices import Attachment, Notice
-from bot.outbox import enqueue_la
+from bot.outbox import enqueue_la, la_dedupe_key
 from bot.summary.charts import ChartsUnavailable, dashboard_png
-from bot.summary.load import load_summary
+from bot.summary.load import NoRoundError, load_la_summary
 from bot.summary.model import Summary
 from bot.summary.render_csv import render_csv
 from bot.summary.render_docx import docx_zip
@@ -36,7 +36,7 @@ from bot.summary.render_message import render_message
 from bot.summary.render_pdf import PdfUnavailable, forms_pdf, summary_pdf
 from bot.summary.render_xlsx import render_xlsx
 from bot.working_hours import WorkingHours
-from storage import Database, rounds
+from storage import Database, outbox, rounds
 from storage import reminders as reminder_store
 from storage.records import Round, Status
 from storage.summaries import SUMMARY_KIND, summary_slots
@@ -158,15 +158,16 @@ async def queue_summary(
 
     Returns the number of new outbox rows: 0 when the slot was already queued everywhere.
     The round is `round_id`, else the open round, else the latest one; `NoRoundError` if
-    there is none.
+    there is none. A round opened with carry-forward goes with what changed since the round
+    before (`load_la_summary`).
     """
     chats = tuple(settings.la_recipients if recipients is None else recipients)
     if not chats:
         return 0
-    summary = await load_summary(db, now, round_id=round_id, zone=settings.zone)
+    summary = await load_la_summary(db, now, round_id=round_id, zone=settings.zone)
     # building the XLSX and DOCX files takes a moment: keep the bot answering meanwhile
     notice = await asyncio.to_thread(summary_notice, summary)
-    key = f"r{summary.round.id}:{slot}"
+    key = _key(summary.round.id, slot)
     return await enqueue_la(
         db,
         chats,
@@ -177,6 +178,37 @@ async def queue_summary(
         round_id=summary.round.id,
         slot=slot,
     )
+
+
+def _key(round_id: int, slot: str) -> str:
+    return f"r{round_id}:{slot}"
+
+
+async def summary_round(db: Database, round_id: int | None = None) -> Round:
+    """The round a summary is of: `round_id`, else the open round, else the latest one
+    (`NoRoundError` if there is none)."""
+    async with db.read() as conn:
+        found = (
+            await rounds.latest_round(conn)
+            if round_id is None
+            else await rounds.round_by_id(conn, round_id)
+        )
+    if found is None:
+        raise NoRoundError(round_id)
+    return found
+
+
+async def already_queued(
+    db: Database, round_id: int, slot: str, recipients: Sequence[Recipient]
+) -> bool:
+    """Whether every one of `recipients` already has the round's summary under `slot`:
+    cheap, to say so before compiling it all again for nothing."""
+    async with db.read() as conn:
+        for recipient in recipients:
+            first = la_dedupe_key(SUMMARY_KIND, _key(round_id, slot), recipient, 0)
+            if not await outbox.exists(conn, first):
+                return False
+    return True
 
 
 async def summary_tick(db: Database, settings: Settings, clock: Clock = system_clock) -> list[str]:

@@ -23,7 +23,8 @@ HELPERS = {
     "string": "",
 }
 CALL = re.compile(r"\b(" + "|".join(HELPERS) + r')\("([a-z_.]+)"')
-TEMPLATE_CALL = re.compile(r'\bs\("([a-z_.]+)"\)')
+# s("key") in a template; not a method such as w.s("key") (a report's own wording)
+TEMPLATE_CALL = re.compile(r'(?<![.\w])s\("([a-z_.]+)"\)')
 OWN_PREFIX = re.compile(r'def _t\(.*?texts\(\)\.string\(f"([a-z_.]+)\{key\}"', re.DOTALL)
 
 

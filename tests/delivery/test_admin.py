@@ -90,7 +90,7 @@ async def test_others_are_refused_and_see_no_data(
     bot: tg.TelegramApp, api: FakeBotApi, harness: Harness, seeded: Seeded
 ) -> None:
     alice = await join(harness, api, "alice", 501)
-    for command in ("/summary", "/remind"):
+    for command in ("/summary", "/remind", "/actions"):
         await alice.send(command)
         assert REFUSAL in alice.messages[-1].text
     await alice.send("/status")  # a contact's /status: their own progress
@@ -112,11 +112,13 @@ async def test_others_are_refused_and_see_no_data(
 async def test_admin_help_and_menu(bot: tg.TelegramApp, api: FakeBotApi) -> None:
     olivia = api.user(ADMIN, "Olivia")
     await olivia.send("/help")
-    assert "/summary" in olivia.messages[-1].text and "/remind" in olivia.messages[-1].text
+    for command in ("/summary", "/remind", "/query", "/actions"):
+        assert command in olivia.messages[-1].text
     menus = [c.params for c in api.requests("setMyCommands")]
     scoped = [m for m in menus if m.get("scope")]
     assert len(scoped) == 1 and str(ADMIN) in str(scoped[0]["scope"])
     assert "summary" in str(scoped[0]["commands"]) and "summary" not in str(menus[0])
+    assert "actions" in str(scoped[0]["commands"]) and "actions" not in str(menus[0])
 
 
 async def test_snooze_button_end_to_end(

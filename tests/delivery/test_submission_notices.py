@@ -16,12 +16,14 @@ from docx import Document
 from pydantic import SecretStr
 
 from bot.audit_service import AuditService
-from bot.channels.email.deliver import EmailDeliverer
+from bot.channels.email.deliver import EmailDeliverer, email_for
 from bot.channels.email.smtp import SmtpSender
+from bot.channels.telegram import notices as telegram_notices
 from bot.channels.telegram.deliver import TelegramDeliverer
 from bot.config import EmailSettings, Settings, TelegramSettings
 from bot.flows import events as ev
 from bot.notice_forms import attach_form
+from bot.notices import Notice
 from bot.outbox import Deliverer, OutboxWorker
 from bot.submission_notices import (
     COLLEAGUE,
@@ -36,12 +38,13 @@ from storage.outbox import OutboxRow
 from storage.records import Address, AnswerChange, Contact, Status
 from tests.conftest import Seeded
 from tests.email.smtp_server import MailServer
-from tests.fake_bot_api import BotMessage, FakeBotApi, FakeUser
+from tests.fake_bot_api import BotMessage, FakeBotApi, FakeUser, parse_html
 from tests.plugins.telegram import Harness, join, stored_response
 
 SENDER = "audit@la.example"
 UNANSWERED = 4
 """The seeded answers leave the last few questions unanswered."""
+SIGNED = "Submitted by Alice Archer, Head of inclusion, on Monday 02 November 2026 at 10:00."
 
 
 @pytest.fixture
@@ -118,15 +121,17 @@ async def test_the_submitter_gets_a_receipt_with_the_form_and_colleagues_are_tol
 
     await submit_in_telegram(alice)
     assert (await stored_response(seeded, "alice")).status is Status.SUBMITTED
-    told = await bob.wait_for_text("submitted the audit")  # at once
+    told = await bob.wait_for_text("is with the local authority")  # at once
     assert not documents(alice)  # the receipt follows the reply to the submission
     seeded.clock.advance(seconds=RECEIPT_AFTER.total_seconds())
 
     await api.wait_until(lambda: bool(documents(alice)), within=10)
     receipt = await alice.wait_for_text("Your receipt")
     total = len(seeded.questionnaire.items)
-    assert "You submitted the audit for North Partnership" in receipt.text
-    assert "Monday 02 November 2026 at 10:00" in receipt.text  # the LA's time (GMT in November)
+    assert "The audit for North Partnership is with the local authority." in receipt.text
+    # the sign-off, at the LA's time (GMT in November), and the words Alice confirmed
+    assert SIGNED in receipt.text
+    assert f"You confirmed: {texts().string('signoff.attestation')}" in receipt.text
     assert f"{total - UNANSWERED} of {total} questions answered" in receipt.text
     assert f"{UNANSWERED} were left unanswered" in receipt.text
     last = seeded.questionnaire.items[-1].text
@@ -141,7 +146,8 @@ async def test_the_submitter_gets_a_receipt_with_the_form_and_colleagues_are_tol
     assert "North Partnership" in written and "Alice Archer" in written
     assert api.requests("sendDocument")  # a real document, as Telegram receives files
 
-    assert "Alice Archer submitted the audit for North Partnership" in told.text
+    assert "The audit for North Partnership is with the local authority" in told.text
+    assert SIGNED in told.text
     assert f"{total - UNANSWERED} of {total} questions answered" in told.text
     assert "until the local authority closes the audit" in told.text
     assert not documents(bob) and len(bob.messages) == seen["bob"] + 1
@@ -231,8 +237,8 @@ async def test_a_colleague_without_telegram_is_told_by_email(
     )
     text = plain(told)
     assert text.startswith("Hello Bob Baker,")
-    assert "Alice Archer submitted the audit for North Partnership" in text
-    assert "Monday 02 November 2026 at 10:00" in text
+    assert "The audit for North Partnership is with the local authority" in text
+    assert SIGNED in text
     assert "reply to this email with the word REVIEW" in text
     assert "<b>North Partnership</b>" in html(told)
     assert not attached(told)
@@ -262,12 +268,15 @@ async def test_a_submission_by_email_gets_its_receipt_by_email_with_the_form(
     assert str(receipt["Subject"]).startswith("Receipt: partnership audit for East Partnership")
     text = plain(receipt)
     assert text.startswith("Hello Dan <Dee> & Co,")
+    assert "Submitted by Dan <Dee> & Co, Chair, on Monday 02 November 2026 at 10:00." in text
+    assert f'You confirmed: "{texts().string("signoff.attestation")}"' in text
     assert f"0 of {total} questions answered; {total} were left unanswered" in text
     assert f"{total}. {seeded.questionnaire.items[-1].text}" in text
     assert "I've let" not in text  # nobody else to tell
     assert "filled-in form is attached" in text
     assert "/review in the audit bot in Telegram" in text  # replies are not read here
     assert "Dan &lt;Dee&gt; &amp; Co" in html(receipt)
+    assert "Submitted by <b>Dan &lt;Dee&gt; &amp; Co, Chair</b>" in html(receipt)
     files = attached(receipt)
     assert list(files) == ["east-partnership.docx"]
     assert "East Partnership" in form_text(files["east-partnership.docx"])
@@ -306,3 +315,65 @@ def test_told_where_reminders_reach_them_and_the_receipt_where_they_submitted() 
     blocked = replace(chat, unreachable_at=now)
     assert reach(replace(sam, addresses=(mail_address, blocked)), both) == mail_address
     assert reach(replace(sam, addresses=(blocked,)), both) is None
+
+
+# --- the sign-off, as each notice names it --------------------------------------------
+
+SIGNER = ("Jo <Smith> & Co", "Head of <inclusion>")
+
+
+async def queued_notices(seeded: Seeded) -> dict[str, Notice]:
+    """Alice submits from the terminal, signing off as someone with HTML in name and role;
+    the receipt and Bob's notice as queued (Alice has no Telegram: email for both)."""
+    alice = seeded.contacts["alice"]
+    await seeded.service.handle(alice.id, "console", ev.Submit())
+    await seeded.service.handle(alice.id, "console", ev.Confirm(*SIGNER))
+    rows = await notice_rows(seeded.db)
+    found = {r.kind: Notice.from_payload(r.payload) for r in rows}
+    return {kind: notice for kind, notice in found.items() if notice is not None}
+
+
+def telegram_html(notice: Notice) -> str:
+    parts = telegram_notices.parts(notice)
+    return "\n".join(p.html for p in parts if isinstance(p, telegram_notices.Text))
+
+
+def email_parts(notice: Notice) -> tuple[str, str, str]:
+    settings = EmailSettings(  # type: ignore[call-arg]
+        _env_file=None, sender=SENDER, smtp_host="smtp.invalid", reply_secret="s"
+    )
+    message = email_for(settings, "x@north.example", notice)
+    return str(message["Subject"]), plain(message), html(message)
+
+
+async def test_both_notices_name_the_sign_off_escaped_in_html(seeded: Seeded) -> None:
+    notices = await queued_notices(seeded)
+    signed = "Submitted by Jo <Smith> & Co, Head of <inclusion>, on Monday 02 November 2026"
+    escaped = "Jo &lt;Smith&gt; &amp; Co, Head of &lt;inclusion&gt;"
+    for kind in (RECEIPT, COLLEAGUE):
+        notice = notices[kind]
+        in_telegram = telegram_html(notice)
+        assert escaped in in_telegram and "<Smith>" not in in_telegram, kind
+        check = parse_html(in_telegram)  # Telegram would take it
+        assert signed in check, kind
+        subject, text, page = email_parts(notice)
+        assert signed in text, kind
+        assert escaped in page and "<Smith>" not in page, kind
+    subject, _, _ = email_parts(notices[COLLEAGUE])
+    assert subject.startswith(
+        "Partnership audit for North Partnership: submitted by Jo <Smith> & Co, Head of <inclusion>"
+    )
+
+
+async def test_notices_queued_before_sign_offs_were_named_still_read_well(
+    seeded: Seeded,
+) -> None:
+    notices = await queued_notices(seeded)
+    for kind in (RECEIPT, COLLEAGUE):
+        context = {
+            k: v for k, v in notices[kind].context.items() if k not in ("signed_by", "attestation")
+        }
+        old = replace(notices[kind], context=context)
+        assert "submitted the audit for" in parse_html(telegram_html(old)), kind
+        _, text, _ = email_parts(old)
+        assert "submitted the audit for North Partnership" in text, kind

@@ -30,6 +30,7 @@ class Conversation:
         round_open: bool = True,
         signer: tuple[str | None, str | None] = SIGNER,
         carried: Mapping[str, fx.Carried] | None = None,
+        queries: Mapping[str, str] | None = None,
     ) -> None:
         self.q = questionnaire
         self.answers: dict[str, Answer] = dict(answers or {})
@@ -39,6 +40,8 @@ class Conversation:
         self.signer = signer
         self.signed: fx.Signer | None = None
         self.carried = dict(carried or {})
+        self.queries = dict(queries or {})
+        """Open LA queries; as in AuditService, a change to the answer or note closes one."""
 
     @property
     def ctx(self) -> Context:
@@ -51,12 +54,14 @@ class Conversation:
             signer_name=self.signer[0],
             signer_role=self.signer[1],
             carried=self.carried,
+            queries=self.queries,
         )
 
     def send(self, event: ev.Event) -> Decision:
         decision = decide(self.ctx, self.state, event)
         for change in decision.changes:
             self.answers[change.question_id] = Answer(change.value, change.note)
+            self.queries.pop(change.question_id, None)
         if decision.submit:
             self.submitted = True
             self.signed = decision.signer

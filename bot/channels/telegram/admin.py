@@ -2,9 +2,10 @@
 
 /status shows every partnership's progress, /summary sends the LA summary to the admin's
 own chat (messages and files, through the outbox), /remind runs a reminder tick now, /query
-asks a partnership about one answer (`admin_query`).
-Admins need not be partnership contacts. Anyone else asking for /summary or /remind is
-refused without data; everyone else's /status and /help keep their usual meaning.
+asks a partnership about one answer (`admin_query`), /actions lists the follow-up actions
+still open, each with a button to mark it done (`admin_actions`).
+Admins need not be partnership contacts. Anyone else asking for /summary, /remind, /query
+or /actions is refused without data; everyone else's /status and /help keep their usual meaning.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from telegram.ext import ContextTypes
 
 from bot import audit_trail
 from bot.channels.registry import Wake
+from bot.channels.telegram.admin_actions import ActionList
 from bot.channels.telegram.admin_query import QueryPicker
 from bot.channels.telegram.name import CHANNEL
 from bot.channels.telegram.render import sentence
@@ -38,10 +40,10 @@ from storage import Database, partnerships
 log = logging.getLogger(__name__)
 
 
-ADMIN_COMMANDS = ("status", "summary", "remind", "query")
+ADMIN_COMMANDS = ("status", "summary", "remind", "query", "actions")
 """The admin menu, after the contacts' commands (shown only in admins' chats)."""
 HANDLED = frozenset({*ADMIN_COMMANDS, "help"})
-ADMIN_ONLY = frozenset({"summary", "remind", "query"})
+ADMIN_ONLY = frozenset({"summary", "remind", "query", "actions"})
 
 Send = Callable[[ContextTypes.DEFAULT_TYPE, int, str], Awaitable[Message | None]]
 
@@ -55,8 +57,11 @@ class AdminCommands:
         self.clock = clock
         self.wake = wake
         """Ask the process's outbox worker to send now (it paces every chat in one place)."""
-        self.queries = QueryPicker(db, settings, clock, wake)
-        """/query's picker; its handlers are added by `app.build_application`."""
+        self.actions = ActionList(db, settings, clock)
+        """/actions and its buttons."""
+        self.queries = QueryPicker(db, settings, clock, wake, also=(self.actions.register,))
+        """/query's picker; `app.build_application` adds its handlers, and with them
+        /actions' (`also`), before the contacts' ones."""
 
     def is_admin(self, user_id: int) -> bool:
         return self.settings.is_admin(CHANNEL, str(user_id))
@@ -94,6 +99,8 @@ class AdminCommands:
                 await self.remind(context, chat_id, send)
             case "query":
                 await self.queries.start(context, chat_id, user_id)
+            case "actions":
+                await self.actions.start(context, chat_id)
             case _:  # help: the admin part, then a contact's usual help if they are one
                 await send(context, chat_id, texts().render("telegram/admin_help.html.j2"))
                 async with self.db.read() as conn:
@@ -110,11 +117,14 @@ class AdminCommands:
             return [sentence("admin.no_round")]
         follow_up = [a for a in summary.attention if a.reason in FOLLOW_UP]
         open_actions = [a for a in summary.actions if a.is_open]
+        waiting = [q for q in summary.queries if q.is_open]
         html = texts().render(
             "telegram/admin_status.html.j2",
             follow_up=follow_up,
             open_actions=len(open_actions),
             red_actions=sum(1 for a in open_actions if a.severity is Severity.RED),
+            open_queries=len(waiting),
+            oldest_query_days=max((q.age_days for q in waiting), default=0),
             **template_context(summary),
         )
         return split_html(html)
@@ -122,24 +132,45 @@ class AdminCommands:
     async def summary(
         self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, sent_at: datetime, send: Send
     ) -> None:
-        now = self.clock()
+        """Say at once that the summary is on its way, then compile and queue it to this chat
+        (once per message, `sent_at`) in the background: its files take seconds to make, and
+        the admin's chat need not wait for them. The application awaits it when stopping."""
+        chats = (Recipient(CHANNEL, str(chat_id)),)
+        slot = summary_schedule.demand_slot(sent_at)
         try:
-            queued = await summary_schedule.queue_summary(
-                self.db,
-                self.settings,
-                now,
-                summary_schedule.demand_slot(sent_at),
-                recipients=(Recipient(CHANNEL, str(chat_id)),),
-            )
+            round_ = await summary_schedule.summary_round(self.db)
         except NoRoundError:
             await send(context, chat_id, sentence("admin.no_round"))
             return
-        if not queued:
+        if await summary_schedule.already_queued(self.db, round_.id, slot, chats):
             await send(context, chat_id, sentence("admin.summary_already"))
             return
         files = len(summary_schedule.FILE_KINDS)
         await send(context, chat_id, sentence("admin.summary_queued", files=files))
-        self.wake()
+        context.application.create_task(
+            self._queue_summary(context, chat_id, round_.id, slot, send),
+            name=f"summary-{chat_id}-{slot}",
+        )
+
+    async def _queue_summary(
+        self,
+        context: ContextTypes.DEFAULT_TYPE,
+        chat_id: int,
+        round_id: int,
+        slot: str,
+        send: Send,
+    ) -> None:
+        chats = (Recipient(CHANNEL, str(chat_id)),)
+        try:
+            queued = await summary_schedule.queue_summary(
+                self.db, self.settings, self.clock(), slot, recipients=chats, round_id=round_id
+            )
+        except Exception:
+            log.exception("could not compile the summary for an admin's /summary")
+            await send(context, chat_id, sentence("admin.summary_failed"))
+            return
+        if queued:
+            self.wake()
 
     async def remind(self, context: ContextTypes.DEFAULT_TYPE, chat_id: int, send: Send) -> None:
         result = await tick(self.db, self.settings, self.clock)

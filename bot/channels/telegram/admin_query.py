@@ -11,7 +11,7 @@ in memory: after a restart, they pick it again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -59,14 +59,24 @@ def _pages(count: int) -> int:
     return max(1, -(-count // PER_PAGE))
 
 
+Registers = Callable[[Application[Any, Any, Any, Any, Any, Any]], None]
+
+
 class QueryPicker:
     def __init__(
-        self, db: Database, settings: Settings, clock: Clock, wake: Wake = lambda: None
+        self,
+        db: Database,
+        settings: Settings,
+        clock: Clock,
+        wake: Wake = lambda: None,
+        also: Sequence[Registers] = (),
     ) -> None:
         self.db = db
         self.settings = settings
         self.clock = clock
         self.wake = wake
+        self.also = tuple(also)
+        """Other admin buttons' `register`, called before this picker's own (/actions')."""
         self.pending: dict[int, Pending] = {}
         """By admin user id: the answer they are typing a comment about."""
 
@@ -76,6 +86,8 @@ class QueryPicker:
     def register(self, app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         """Add the picker's handlers; call before the contacts' handlers are added (one
         handler per group handles an update: the first that wants it)."""
+        for register in self.also:
+            register(app)
         app.add_handler(CallbackQueryHandler(self.on_pick, pattern=rf"^{codec.QUERY_PREFIX}\|"))
         commenting = filters.ChatType.PRIVATE & filters.TEXT & _Commenting(self)
         app.add_handler(MessageHandler(commenting, self.on_text))

@@ -249,6 +249,7 @@ def question(
         answer=answer,
         answered=answered_count,
         carried=asked.carried if asked is not None else None,
+        query=asked.query if asked is not None else None,
         can_confirm=can_confirm,
         section_carried=section_carried,
         **ctx,
@@ -269,6 +270,10 @@ def question(
         rows.append([_choice_button(item, value, current) for value in item.kind.choices])
     if current is not None:
         rows.append([button(texts().string("button.keep"), ev.Next(item.id))])
+    if asked is not None and asked.query and not item.kind.is_free_text:
+        # "no change, because ...": the LA's question is answered by a note too
+        label = string("edit_note" if answer and answer.note else "add_note")
+        rows.append([button(label, ev.Note(item.id))])
     nav: list[InlineKeyboardButton] = []
     if position > 0:
         nav.append(button(texts().string("button.back"), ev.Back(item.id)))
