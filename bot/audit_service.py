@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 import aiosqlite
 
@@ -27,9 +28,8 @@ from bot.questionnaire_store import stored_questionnaire
 from bot.signoff import attestation
 from bot.submission_notices import SubmissionNotices
 from bot.texts import texts
-from storage import Database, conversations, responses, rounds, signoffs, updates
-from storage.records import Answer, Contact, Round, SignOff, Status
-from storage.standing import standing
+from storage import Database, conversations, responses, rounds, signoffs, standing
+from storage.records import Answer, AnswerChange, Contact, Round, SignOff, Status
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +44,8 @@ class Outcome:
     duplicate: bool = False
     carried: Mapping[str, fx.Carried] = field(default_factory=dict)
     """Last round's answers offered to confirm (a round opened with carry-forward)."""
+    queries: Mapping[str, str] = field(default_factory=dict)
+    """The LA's open queries on the response as it stood before the event."""
 
 
 _contact_locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -99,24 +101,30 @@ class AuditService:
         event: ev.Event,
         update_key: str | None = None,
     ) -> Outcome:
-        """Apply `event`; with `update_key`, an event already handled is ignored."""
+        """Apply `event`; with `update_key`, an event already handled is ignored.
+
+        A tap takes two calls to aiosqlite's thread: one reads where the contact stands
+        and records the update, one writes the answers and the conversation state with the
+        COMMIT; anything rarer (a reply to an LA query, a submission) adds its own."""
         now = self.clock()
-        async with self.db.transaction() as conn:
-            # the contact, round, response, answers and conversation state: one statement
-            found = await standing(conn, contact_id, channel)
-            if found is None:
+        begin = partial(
+            standing.begin_event,
+            contact_id=contact_id,
+            channel=channel,
+            update_key=update_key,
+            now=now,
+        )
+        async with self.db.batched(begin) as tx:
+            if tx.first is None:
                 raise LookupError(f"no contact {contact_id}")
+            found = tx.first.standing
             contact = found.contact
-            if update_key is not None and not await updates.mark_processed(
-                conn, channel, update_key, now
-            ):
+            if tx.first.duplicate:
                 return Outcome(contact, (), duplicate=True)
-            current = found.round
-            if current is None:
+            current, response = found.round, tx.first.response
+            if current is None or response is None:
                 return Outcome(contact, (fx.Rejected(fx.Reason.NO_ROUND),))
-            response = found.response or await responses.response_for(
-                conn, current.id, contact.partnership_id, current.questionnaire_version
-            )
+            conn = tx.conn
             questionnaire = await self.questionnaire(conn, response.questionnaire_version)
             answers = found.answers  # none yet when the response was only just made
             state = FlowState.from_json(found.state, questionnaire)
@@ -132,28 +140,39 @@ class AuditService:
                 signer_name=contact.name,
                 signer_role=found.role,
                 carried=carried,
+                queries=found.queries,
             )
             decision = decide(ctx, state, event)
             if decision.changes:
-                await responses.apply_changes(
-                    conn, response, decision.changes, contact.id, channel, now
+                tx.later(
+                    partial(
+                        responses.apply_changes_sync,
+                        response=response,
+                        changes=decision.changes,
+                        contact_id=contact.id,
+                        channel=channel,
+                        now=now,
+                    )
                 )
-                await record_replies(
-                    conn,
-                    response,
-                    questionnaire,
-                    answers,
-                    decision.changes,
-                    contact,
-                    channel,
-                    now,
-                    self.submission_notices.timezone,
-                    self.submission_notices.wake,
-                )
+                if any(change.question_id in found.queries for change in decision.changes):
+                    await tx.flush()
+                    await record_replies(
+                        conn,
+                        response,
+                        questionnaire,
+                        answers,
+                        decision.changes,
+                        contact,
+                        channel,
+                        now,
+                        self.submission_notices.timezone,
+                        self.submission_notices.wake,
+                    )
                 answers = responses.merged(
                     answers, decision.changes, contact.id, contact.name, channel, now
                 )
             if decision.submit:
+                await tx.flush()
                 await responses.mark_submitted(conn, response.id, contact.id, now)
                 if decision.signer is not None:
                     signoff = SignOff(
@@ -169,7 +188,28 @@ class AuditService:
                     conn, contact, current, questionnaire, answers, channel, now
                 )
             if decision.state != state:
-                await conversations.save_state(
-                    conn, contact.id, current.id, channel, decision.state.to_json(), now
+                tx.later(
+                    partial(
+                        conversations.save_state_sync,
+                        contact_id=contact.id,
+                        round_id=current.id,
+                        channel=channel,
+                        state=decision.state.to_json(),
+                        now=now,
+                    )
                 )
-        return Outcome(contact, decision.effects, questionnaire, current, answers, carried=carried)
+        return Outcome(
+            contact,
+            decision.effects,
+            questionnaire,
+            current,
+            answers,
+            carried=carried,
+            queries=_still_open(found.queries, decision.changes),
+        )
+
+
+def _still_open(queries: Mapping[str, str], changes: Sequence[AnswerChange]) -> dict[str, str]:
+    """The queries left open after `changes`: a change to the answer or note replies."""
+    changed = {change.question_id for change in changes}
+    return {qid: comment for qid, comment in queries.items() if qid not in changed}

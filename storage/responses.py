@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import aiosqlite
 
 from storage.chain import GENESIS
 from storage.convert import parse_ts, ts
+from storage.db import on_thread
 from storage.records import Answer, AnswerChange, Response, Status
 
 
@@ -58,17 +61,29 @@ def answer_from_row(row: aiosqlite.Row | Mapping[str, Any]) -> Answer:
 async def response_for(
     conn: aiosqlite.Connection, round_id: int, partnership_id: int, version: str
 ) -> Response:
-    """The partnership's response in the round, created on first use (read first: it
-    almost always exists, and reading is one statement where inserting would be a write)."""
+    """The partnership's response in the round, created on first use."""
+    return await on_thread(
+        conn,
+        partial(
+            response_for_sync, round_id=round_id, partnership_id=partnership_id, version=version
+        ),
+    )
+
+
+def response_for_sync(
+    sql: sqlite3.Connection, round_id: int, partnership_id: int, version: str
+) -> Response:
+    """`response_for` on aiosqlite's thread (`storage.db.on_thread`); read first: it almost
+    always exists, and reading is one statement where inserting would be a write."""
     select = "SELECT * FROM responses WHERE round_id = ? AND partnership_id = ?"
-    for row in await conn.execute_fetchall(select, (round_id, partnership_id)):
+    for row in sql.execute(select, (round_id, partnership_id)).fetchall():
         return _response(row)
-    await conn.execute(
+    sql.execute(
         "INSERT INTO responses (round_id, partnership_id, questionnaire_version)"
         " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
         (round_id, partnership_id, version),
     )
-    for row in await conn.execute_fetchall(select, (round_id, partnership_id)):
+    for row in sql.execute(select, (round_id, partnership_id)).fetchall():
         return _response(row)
     raise LookupError(f"no response for partnership {partnership_id} in round {round_id}")
 
@@ -137,7 +152,31 @@ async def apply_changes(
     channel: str,
     now: datetime,
 ) -> int:
-    """Record new answers and their history; returns how many were written.
+    """Record new answers and their history, in one round trip; returns how many were
+    written (`apply_changes_sync`)."""
+    return await on_thread(
+        conn,
+        partial(
+            apply_changes_sync,
+            response=response,
+            changes=list(changes),
+            contact_id=contact_id,
+            channel=channel,
+            now=now,
+        ),
+    )
+
+
+def apply_changes_sync(
+    sql: sqlite3.Connection,
+    response: Response,
+    changes: Iterable[AnswerChange],
+    contact_id: int,
+    channel: str,
+    now: datetime,
+) -> int:
+    """Record new answers and their history; returns how many were written. On
+    aiosqlite's thread (`storage.db.on_thread`).
 
     The answer and its note each keep their own author: whoever last changed that part.
     """
@@ -146,7 +185,7 @@ async def apply_changes(
     ]
     if not rows:
         return 0
-    await conn.executemany(
+    sql.executemany(
         "INSERT INTO answers (response_id, question_id, value, note, contact_id, channel,"
         " answered_at, note_contact_id, note_at)"
         " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, iif(?4 IS NULL, NULL, ?5), iif(?4 IS NULL, NULL, ?7))"
@@ -161,7 +200,7 @@ async def apply_changes(
     )
     # Each history row is linked to the response's previous one as it is inserted, by
     # SQLite with `chain_hash` (storage.chain): no round trip to read the last hash first.
-    await conn.executemany(
+    sql.executemany(
         "INSERT INTO answer_history (response_id, question_id, value, note, contact_id, channel,"
         " changed_at, prev_hash, row_hash)"
         " SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, prev,"
@@ -171,7 +210,7 @@ async def apply_changes(
         [(*row, GENESIS) for row in rows],
     )
     submitted = response.status is Status.SUBMITTED
-    await conn.execute(
+    sql.execute(
         "UPDATE responses SET last_activity_at = ?1, history_head = (SELECT row_hash"
         "  FROM answer_history WHERE response_id = ?4 ORDER BY id DESC LIMIT 1),"
         " status = CASE status WHEN 'not_started' THEN 'in_progress' ELSE status END,"

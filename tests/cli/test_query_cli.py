@@ -148,12 +148,15 @@ def test_mistakes_are_one_sentence(cli: CliRunner, args: tuple[str, ...], messag
 def test_a_real_process_asks_and_lists(seeded: Seeded) -> None:
     env = {"AUDITBOT_DB": seeded.db.path, "COLUMNS": "250", "PATH": "/usr/bin:/bin"}
 
-    def auditbot(*args: str) -> subprocess.CompletedProcess[str]:
+    def auditbot(
+        *args: str, command: str = "query", stdin: str = ""
+    ) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "bot", "query", *args],
+            [sys.executable, "-m", "bot", command, *args],
             capture_output=True,
             text=True,
             env=env,
+            input=stdin,
             timeout=120,
             check=False,
         )
@@ -164,3 +167,13 @@ def test_a_real_process_asks_and_lists(seeded: Seeded) -> None:
     listed = auditbot("list")
     assert listed.returncode == 0, listed.stderr
     assert COMMENT in listed.stdout and "Open, 0 days" in listed.stdout
+    # Dan can be reached nowhere but here: the terminal opens the queried question first
+    dan = auditbot(
+        "--as", "dan@east.example", command="chat", stdin="/note 2\nNo change: it is the MIS.\n"
+    )
+    assert dan.returncode == 0, dan.stderr
+    opened = dan.stdout.split("[2/44]", 1)[1]
+    assert f"The local authority asks about this answer: “{COMMENT}”" in opened
+    assert "Saved" in dan.stdout and "No change: it is the MIS." in dan.stdout, dan.stdout
+    listed = auditbot("list", "--open")
+    assert "Every query in round 1 has been answered." in listed.stdout

@@ -74,7 +74,17 @@ async def test_an_admin_asks_and_the_partnership_answers_through_the_jump(
     notice = await alice.wait_for_text("The local authority asks")
     assert COMMENT in notice.text and note in notice.text and "Your answer: Yes" in notice.text
     await alice.click(texts().string("queries.button.answer"), notice)
-    assert "Yes" in [label.removeprefix("✓ ") for label, _ in alice.messages[-1].buttons]
+    question = alice.messages[-1]
+    assert "Yes" in [label.removeprefix("✓ ") for label, _ in question.buttons]
+    # the question itself shows the comment (escaped), and a note is one tap away
+    assert (
+        "The local authority asks about this answer" in question.text and COMMENT in question.text
+    )
+    assert "&lt;system&gt;" in question.html
+    assert texts().string("telegram.edit_note") in [label for label, _ in question.buttons]
+    await alice.send("/review")  # the review marks the queried answer
+    assert texts().string("queries.in_review") in alice.messages[-1].text
+    await alice.click("✎ 1")
     await alice.click("No")
     assert (await stored_answers(seeded, "alice"))["s1.address"].value == "no"
 

@@ -123,8 +123,10 @@ def test_the_real_question_email_answered_inline(quoted: bool, width: int | None
         q=QUESTIONNAIRE,
         answers=stored,
         carried=carried,
+        queries={"s2.agencies": "Which (agencies) exactly?\nPlease list them."},
         keyword=str.upper,
     )
+    assert "(the local authority asks: Which [agencies] exactly? Please list them.; " in email
     assert "(last year: No - only [some] cases [see the protocol; same, or yes / no)" in email
     typed = {13: "no - only the LA", 14: "No", 17: "yes"}
     body = f"18 nothing\n\nThanks\nJane\n\n{GMAIL_ON if quoted else OUTLOOK_FROM}\n\n" + inline(

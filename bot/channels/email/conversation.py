@@ -291,6 +291,7 @@ def conversation_notice(
         "q": outcome.questionnaire if outcome is not None else None,
         "answers": outcome.answers if outcome is not None else {},
         "carried": outcome.carried if outcome is not None else {},
+        "queries": outcome.queries if outcome is not None else {},
         "round": outcome.round if outcome is not None else None,
         "effects": (),
         "template_of": template_of,

@@ -16,7 +16,7 @@ from bot.audit_service import AuditService
 from bot.channels.registry import ChannelStartError, Wake
 from bot.channels.telegram.admin import set_admin_menus
 from bot.channels.telegram.handlers import TelegramApp, TelegramChannel
-from bot.channels.telegram.ordering import ChatOrderedProcessor
+from bot.channels.telegram.ordering import ChatOrderedProcessor, RawUpdates, RawUpdatesRequest
 from bot.channels.telegram.profile import update_profile
 from bot.channels.telegram.rate_limiter import RetryingRateLimiter
 from bot.clock import Clock, system_clock
@@ -70,13 +70,15 @@ def build_application(
     mask_secret(webhook_secret(token))
     base_url, base_file_url = api_urls(settings)
     limiter: BaseRateLimiter[Any] = rate_limiter or RetryingRateLimiter()
+    raw = RawUpdates()  # the inbox keeps updates as they arrived
     app: TelegramApp = (
         ApplicationBuilder()
         .token(token)
         .base_url(base_url)
         .base_file_url(base_file_url)
         .rate_limiter(limiter)
-        .concurrent_updates(ChatOrderedProcessor(db, clock))
+        .get_updates_request(RawUpdatesRequest(raw))
+        .concurrent_updates(ChatOrderedProcessor(db, clock, raw=raw))
         .build()
     )
     service = AuditService(db, clock, SubmissionNotices.from_settings(settings, wake))

@@ -8,7 +8,9 @@ each update is first written to the inbox and removed once handled: after a cras
 next start handles what is left, in order (already-applied ones are recognised by their
 update id and change nothing). The updates that arrive while one write to the inbox waits
 for the database go together in the next, and so do the removals: on a busy bot, well under
-one round trip to the database per update, where one transaction each took six.
+one round trip to the database per update, where one transaction each took six. An update
+is kept as Telegram sent it (`RawUpdates`), which costs a tenth of writing PTB's object
+back out as JSON.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -23,6 +26,7 @@ from typing import Any
 
 from telegram import Bot, Update
 from telegram.ext import BaseUpdateProcessor
+from telegram.request import HTTPXRequest
 
 from bot.channels.telegram.name import CHANNEL
 from bot.clock import Clock, system_clock
@@ -33,6 +37,54 @@ log = logging.getLogger(__name__)
 MAX_CONCURRENT = 256
 KEEP_FOR = timedelta(hours=24)
 """As long as Telegram itself keeps an update that nobody fetched."""
+RAW_KEPT = 1000
+"""Updates fetched and not yet in the inbox whose JSON `RawUpdates` holds (a batch of
+getUpdates is at most 100)."""
+
+
+class RawUpdates:
+    """Each update's JSON as getUpdates returned it, from its arrival until it is kept in
+    the inbox (`ChatOrderedProcessor`), so that it need not be written out again."""
+
+    def __init__(self, most: int = RAW_KEPT) -> None:
+        self.most = most
+        self._json: OrderedDict[int, str] = OrderedDict()
+
+    def add(self, payload: object) -> None:
+        """Note the updates in a getUpdates answer (anything else is left alone)."""
+        result = payload.get("result") if isinstance(payload, dict) else None
+        if not isinstance(result, list):
+            return
+        for update in result:
+            seq = update.get("update_id") if isinstance(update, dict) else None
+            if isinstance(seq, int):
+                self._json[seq] = json.dumps(update, ensure_ascii=False, separators=(",", ":"))
+        while len(self._json) > self.most:
+            self._json.popitem(last=False)
+
+    def take(self, update: Update) -> str:
+        """The update's JSON: as it arrived, or else (webhook, or it was dropped) written
+        out from PTB's object."""
+        found = self._json.pop(update.update_id, None)
+        return found if found is not None else update.to_json()
+
+    def drop(self, update: Update) -> None:
+        self._json.pop(update.update_id, None)
+
+
+class RawUpdatesRequest(HTTPXRequest):
+    """The getUpdates connection (PTB's default for it: one connection), noting each update's
+    JSON in `raw` as it is parsed (PTB's documented place to customise parsing)."""
+
+    def __init__(self, raw: RawUpdates, connection_pool_size: int = 1) -> None:
+        super().__init__(connection_pool_size=connection_pool_size)
+        self.raw = raw
+
+    # a static method in BaseRequest, which PTB calls on the instance (`self.parse_...`)
+    def parse_json_payload(self, payload: bytes) -> dict[str, Any]:  # type: ignore[override]
+        parsed = super().parse_json_payload(payload)
+        self.raw.add(parsed)
+        return parsed
 
 
 @dataclass
@@ -47,11 +99,17 @@ class _Arrivals:
 
 class ChatOrderedProcessor(BaseUpdateProcessor):
     def __init__(
-        self, db: Database, clock: Clock = system_clock, max_concurrent: int = MAX_CONCURRENT
+        self,
+        db: Database,
+        clock: Clock = system_clock,
+        max_concurrent: int = MAX_CONCURRENT,
+        raw: RawUpdates | None = None,
     ) -> None:
         super().__init__(max_concurrent)
         self.db = db
         self.clock = clock
+        self.raw = raw or RawUpdates()
+        """The updates' JSON as they arrived, filled by `RawUpdatesRequest`."""
         self._last: dict[int, asyncio.Future[None]] = {}
         """Per chat, the latest update's "finished" signal; removed once the chat is idle."""
         self._arriving: _Arrivals | None = None
@@ -63,6 +121,8 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         chat = _chat_of(update)
         if chat is None or not isinstance(update, Update):
+            if isinstance(update, Update):
+                self.raw.drop(update)
             await coroutine
             return
         # Everything up to the first await runs in arrival order: that fixes the queue.
@@ -93,12 +153,13 @@ class ChatOrderedProcessor(BaseUpdateProcessor):
     async def _keep(self, update: Update) -> None:
         """Return once the update is in the inbox (committed)."""
         if _carries_invite(update):
+            self.raw.drop(update)
             return  # only invite hashes are stored; a lost /start is simply tapped again
         arrivals = self._arriving
         if arrivals is None:
             arrivals = self._arriving = _Arrivals()
             asyncio.create_task(self._keep_arrivals(arrivals), name="inbox-keep")  # noqa: RUF006 - awaited through `kept`
-        arrivals.updates.append((update.update_id, update.to_json()))
+        arrivals.updates.append((update.update_id, self.raw.take(update)))
         await asyncio.shield(arrivals.kept)
 
     async def _keep_arrivals(self, arrivals: _Arrivals) -> None:

@@ -13,6 +13,7 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
+from functools import lru_cache
 from html import escape, unescape
 from typing import Any
 
@@ -38,6 +39,8 @@ REVIEW_MIN_ROOM = 20
 when the questionnaire's own texts are long, so that the message still fits (a review
 section shows many answers, so each may be cut shorter: the whole is a tap away)."""
 JUMPS_PER_ROW = 6
+BUTTONS_KEPT = 4096
+"""Buttons kept made (`button`): a questionnaire's take a few hundred."""
 _TAG = re.compile(r"<[^>]+>")
 
 
@@ -90,7 +93,10 @@ def sentence(key: str, **context: Any) -> str:
     return escape(texts().channel_string(CHANNEL, key, **context), quote=False)
 
 
+@lru_cache(maxsize=BUTTONS_KEPT)
 def button(label: str, event: ev.Event) -> InlineKeyboardButton:
+    """A button, made once for each label and event (buttons are immutable, and every tap
+    draws a question's keyboard again)."""
     return InlineKeyboardButton(label, callback_data=codec.encode(event))
 
 
