@@ -311,7 +311,7 @@ def export(
         if out_file is None:
             sys.stdout.write(render_csv(summary))
         else:
-            out.print(reports.write_report(summary, reports.Format.CSV, out_file), markup=False)
+            out.print(reports.write_answers_csv(summary, out_file), markup=False)
 
     run(lambda: with_db(main))
 

@@ -28,6 +28,7 @@ class Texts:
             lstrip_blocks=True,
             keep_trailing_newline=False,
             undefined=jinja2.StrictUndefined,
+            auto_reload=False,  # installed files: no stat() of each template at every render
         )
         self.strings: dict[str, Any] = yaml.safe_load(
             root.joinpath("strings.yaml").read_text("utf-8")

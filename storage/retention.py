@@ -43,7 +43,9 @@ async def rounds_closed_before(conn: aiosqlite.Connection, before: datetime) -> 
 async def delete_round(conn: aiosqlite.Connection, round_id: int) -> RoundRemoved:
     """Delete a closed round and everything recorded in it: responses, answers and their
     history, conversation state, snoozes, flags, follow-up actions done, the LA's queries
-    and its messages."""
+    and its messages. A later round that carries forward from it no longer does (its
+    summary leaves the comparison out), in the same transaction."""
+    await conn.execute("UPDATE rounds SET carries_from = NULL WHERE carries_from = ?", (round_id,))
     in_round = "response_id IN (SELECT id FROM responses WHERE round_id = ?)"
     history = await conn.execute(f"DELETE FROM answer_history WHERE {in_round}", (round_id,))  # noqa: S608 - constant
     answers = await conn.execute(f"DELETE FROM answers WHERE {in_round}", (round_id,))  # noqa: S608 - constant

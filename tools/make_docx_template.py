@@ -34,6 +34,12 @@ TICK_COLUMNS = (1.2, 6.8, 1.8, 7.2)
 """No., the question, the tick, the notes (the paper form's 7.5 / 2 / 7.5, plus the number)."""
 DESCRIBE_COLUMNS = (1.2, 6.8, 9.0)
 CHANGE_COLUMNS = (1.2, 4.6, 3.9, 3.9, 3.4)
+ACTION_COLUMNS = (1.2, 4.4, 3.2, 1.8, 3.6, 2.8)
+"""No., the question, the answer (with its note), severity, suggested action, status."""
+QUERY_COLUMNS = (1.2, 4.6, 5.2, 6.0)
+"""No., the question, the LA's comment, the reply (or how long it has been open)."""
+COMPARED_COLUMNS = (1.2, 5.8, 5.0, 5.0)
+"""No., the question, the answer in the round compared with, the answer now."""
 GREY = RGBColor(0x55, 0x55, 0x55)
 SMALL = Pt(9)
 
@@ -110,6 +116,26 @@ def _small(paragraph: Paragraph, text: str, *, bold: bool = False) -> Paragraph:
     return paragraph
 
 
+def _listing(doc: Document, name: str, columns: tuple[float, ...]) -> None:
+    """`name`'s section when the form's context has rows for it: `name` (the rows, each
+    with `cells`), `name_heading`, `name_intro` (may be empty) and `name_header`."""
+    doc.add_paragraph(f"{{%p if {name} %}}")
+    heading = _keep_with_next(doc.add_paragraph())
+    heading.paragraph_format.space_before = Pt(10)
+    heading.add_run(f"{{{{ {name}_heading }}}}").bold = True
+    doc.add_paragraph(f"{{%p if {name}_intro %}}")
+    _small(_keep_with_next(doc.add_paragraph()), f"{{{{ {name}_intro }}}}")
+    doc.add_paragraph("{%p endif %}")
+    _table(
+        doc,
+        name,
+        [f"{{{{ {name}_header[{i}] }}}}" for i in range(len(columns))],
+        [f"{{{{ row.cells[{i}] }}}}" for i in range(len(columns))],
+        columns,
+    )
+    doc.add_paragraph("{%p endif %}")
+
+
 def build(target: Path = TARGET) -> Path:
     doc = Document()
     section = doc.sections[0]
@@ -183,6 +209,15 @@ def build(target: Path = TARGET) -> Path:
     table.cell(2, 2).paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
     doc.add_paragraph("{%p endif %}")
     doc.add_paragraph("{%p endfor %}")
+
+    # after the answers, what applies: follow-up actions, the LA's queries, what changed
+    # since the round compared with (each a heading, a line and a table, or nothing)
+    for name, columns in (
+        ("actions", ACTION_COLUMNS),
+        ("queries", QUERY_COLUMNS),
+        ("compared", COMPARED_COLUMNS),
+    ):
+        _listing(doc, name, columns)
 
     doc.add_paragraph("{%p if changes %}")
     changes = _keep_with_next(doc.add_paragraph())

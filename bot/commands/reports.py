@@ -75,7 +75,7 @@ def register(app: typer.Typer) -> None:
                 "--compare-with",
                 help="An earlier round: add what changed since it (each answer, old and "
                 "new, counts per section, partnerships newly answering No or Our practice "
-                "differs) to the text, HTML and XLSX summary.",
+                "differs) to the summary, in any format.",
             ),
         ] = None,
     ) -> None:
@@ -217,6 +217,20 @@ def write_report(summary: Summary, fmt: Format, target: Path) -> str:
         raise UserError(_s("cannot_write", path=target, reason=reason)) from None
 
 
+def write_answers_csv(summary: Summary, target: Path) -> str:
+    """`auditbot export --out`: the answers alone (the summary's CSV adds the comparison,
+    actions, queries and sign-off); returns the sentence saying where it went."""
+    from bot.summary.render_csv import render_csv
+
+    try:
+        with target.open("w", encoding="utf-8-sig", newline="") as file:
+            file.write(render_csv(summary))
+    except OSError as exc:
+        reason = exc.strerror or str(exc)
+        raise UserError(_s("cannot_write", path=target, reason=reason)) from None
+    return _s("wrote", path=target)
+
+
 def _write(summary: Summary, fmt: Format, target: Path) -> str:
     match fmt:
         case Format.TEXT:
@@ -228,10 +242,10 @@ def _write(summary: Summary, fmt: Format, target: Path) -> str:
 
             target.write_text(render_html(summary), "utf-8")
         case Format.CSV:
-            from bot.summary.render_csv import render_csv
+            from bot.summary.render_csv import render_summary_csv
 
             with target.open("w", encoding="utf-8-sig", newline="") as file:
-                file.write(render_csv(summary))
+                file.write(render_summary_csv(summary))
         case Format.XLSX:
             from bot.summary.render_xlsx import render_xlsx
 

@@ -8,8 +8,8 @@ answers given in this round are compared: a question not answered yet is not a c
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 from bot.summary.model import PartnershipResult, Question, Summary, stands_out
 from storage.records import Answer, Round
@@ -72,6 +72,10 @@ class Comparison:
     """Questions this round asks that the earlier one did not."""
     removed_questions: tuple[str, ...]
     """The earlier round's questions (their text) that this round no longer asks."""
+    earlier: Mapping[int, Mapping[str, Answer]] = field(default_factory=dict)
+    """Every answer of the earlier round, by partnership id, then question id."""
+    reworded: frozenset[str] = frozenset()
+    """Ids of the questions asked in both rounds whose wording changed since."""
 
     @property
     def changes(self) -> tuple[AnswerChange, ...]:
@@ -98,6 +102,11 @@ def compare_rounds(current: Summary, previous: Summary) -> Comparison:
         if changes:
             found.append(PartnershipChanges(result.name, changes))
     current_ids = {q.item.id for q in current.questions}
+    reworded = frozenset(
+        q.item.id
+        for q in current.questions
+        if q.item.id in earlier_texts and earlier_texts[q.item.id] != q.item.text
+    )
     sections = tuple(
         SectionChanges(
             number=s.number,
@@ -120,6 +129,8 @@ def compare_rounds(current: Summary, previous: Summary) -> Comparison:
         removed_questions=tuple(
             q.item.text for q in previous.questions if q.item.id not in current_ids
         ),
+        earlier={p.partnership.id: p.answers for p in previous.partnerships},
+        reworded=reworded,
     )
 
 

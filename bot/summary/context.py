@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -94,6 +95,10 @@ class Wording:
     def question(self, question: Question) -> str:
         """'7. Attendance Records': the number people see in the chat, then the text."""
         return self.s("question", number=question.number, text=question.item.text)
+
+    def questions(self, questions: Iterable[Question]) -> str:
+        """'12. Photographs of the young person; 13. …': each with its number and text."""
+        return "; ".join(self.question(question) for question in questions)
 
     def in_section(self, question: Question) -> str:
         return self.s("in_section", number=question.section_number)

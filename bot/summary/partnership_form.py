@@ -10,7 +10,7 @@ from datetime import datetime, tzinfo
 from bot.questionnaire_store import stored_questionnaire
 from bot.summary.form import form_files
 from bot.summary.model import Summary, compile_summary
-from storage import Database, partnerships, responses, rounds
+from storage import Database, partnerships, responses, rounds, signoffs
 
 
 async def partnership_summary(
@@ -37,6 +37,7 @@ async def partnership_summary(
         contacts = await partnerships.list_contacts(conn, partnership_id)
         answers = await responses.answers(conn, response.id)
         history = await responses.history(conn, response.id)
+        signed = await signoffs.latest(conn, [response.id])
     summary = compile_summary(
         found,
         questionnaire,
@@ -47,12 +48,14 @@ async def partnership_summary(
         now,
         zone=zone,
         history={response.id: history},
+        signoffs=signed,
     )
     return summary if summary.partnerships else None
 
 
 def form_docx(summary: Summary) -> tuple[str, bytes]:
-    """The file name and Word form of the summary's first partnership."""
+    """The file name and Word form of the summary's first partnership (with its sign-off;
+    the LA's actions, queries and comparison are the summary's, not on this copy)."""
     # docxtpl is slow to import and only this needs it: keep it out of start-up
     from bot.summary.render_docx import render_docx
 

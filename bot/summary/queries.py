@@ -16,12 +16,15 @@ from storage.records import Answer
 @dataclass(frozen=True, slots=True)
 class QueryView:
     id: int
+    partnership_id: int
     partnership: str
+    question_id: str
     question: str
     """"12. <the question's text>", or its id for a question this questionnaire lacks."""
     comment: str
     asked: str
     """When it was asked, in the LA's time, as the summary writes times."""
+    asked_at: datetime
     age_days: int
     """Days since it was asked (open), or days it took to be answered."""
     is_open: bool
@@ -57,15 +60,18 @@ def query_views(
             reply = t.string("queries.cli.reply", answer=label, note=query.answer_note or "")
         views.append(
             QueryView(
-                query.id,
-                query.partnership,
-                title,
-                query.comment,
-                query.asked_at.astimezone(zone).strftime(moment),
-                age,
-                query.is_open,
-                status,
-                reply,
+                id=query.id,
+                partnership_id=query.partnership_id,
+                partnership=query.partnership,
+                question_id=query.question_id,
+                question=title,
+                comment=query.comment,
+                asked=query.asked_at.astimezone(zone).strftime(moment),
+                asked_at=query.asked_at,
+                age_days=age,
+                is_open=query.is_open,
+                status=status,
+                reply=reply,
             )
         )
     views.sort(key=lambda v: (not v.is_open, -v.age_days if v.is_open else 0, v.id))

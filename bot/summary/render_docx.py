@@ -2,7 +2,9 @@
 
 The layout is templates/reports/partnership-form.docx (made by tools/make_docx_template.py,
 restylable in Word: A4, headings kept with their tables, header rows repeated); docxtpl fills
-it from bot/summary/form.py with autoescaping, so text stays exactly as typed.
+it from bot/summary/form.py (the answers and sign-off) and bot/summary/form_sections.py (the
+follow-up actions, the LA's queries and the changes since an earlier round, where they
+apply) with autoescaping, so text stays exactly as typed.
 
 The template is read, cleaned up for Jinja and compiled once per process (`FormTemplate`);
 a form is then its rendered parts (the body and the footer) added to a copy of the
@@ -26,6 +28,7 @@ import jinja2
 from docxtpl import DocxTemplate
 
 from bot.summary.form import form_context, form_files
+from bot.summary.form_sections import FormSections
 
 if TYPE_CHECKING:
     from bot.summary.model import PartnershipResult, Summary
@@ -138,16 +141,24 @@ def form_template() -> FormTemplate:
     return FormTemplate(resources.files("templates").joinpath(TEMPLATE).read_bytes())
 
 
+def docx_context(
+    summary: Summary, result: PartnershipResult, sections: FormSections
+) -> dict[str, Any]:
+    """The form's answers and sign-off, and the sections after the answers that apply."""
+    return form_context(summary, result) | sections.context(result)
+
+
 def render_docx(summary: Summary, result: PartnershipResult) -> bytes:
     """One partnership's filled-in form."""
-    return form_template().render(form_context(summary, result))
+    return form_template().render(docx_context(summary, result, FormSections(summary)))
 
 
 def iter_docx(summary: Summary) -> Iterator[tuple[str, bytes]]:
     """Every partnership's form, one at a time, with a safe, distinct file name."""
     template = form_template()
+    sections = FormSections(summary)
     for name, result in form_files(summary, "docx"):
-        yield name, template.render(form_context(summary, result))
+        yield name, template.render(docx_context(summary, result, sections))
 
 
 def render_all_docx(summary: Summary) -> dict[str, bytes]:

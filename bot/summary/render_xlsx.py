@@ -215,7 +215,9 @@ def _queries(sheet: Worksheet, summary: Summary, w: Wording) -> None:
 
 
 def _compared(sheet: Worksheet, summary: Summary, w: Wording) -> None:
-    """Every answer that differs from the earlier round's; newly "No"/"differs" highlighted."""
+    """Every answer that differs from the earlier round's, newly "No"/"differs" marked and
+    highlighted; below the table, the questions asked for the first time and those no
+    longer asked (as the text and HTML summaries say them)."""
     comparison = summary.comparison
     assert comparison is not None
     earlier = comparison.previous.id
@@ -224,6 +226,7 @@ def _compared(sheet: Worksheet, summary: Summary, w: Wording) -> None:
     header = [w.s(f"column.{key}") for key in keys]
     header += [w.c("column.before", round=earlier), w.s("column.note")]
     header += [w.c("column.after"), w.s("column.note"), w.c("column.reworded")]
+    header.append(w.c("newly"))
     rows: list[list[Cell]] = []
     for change in comparison.changes:
         q, before, after = change.question, change.before, change.after
@@ -234,13 +237,39 @@ def _compared(sheet: Worksheet, summary: Summary, w: Wording) -> None:
             w.choice(q.item.kind, after.value),
             after.note or None,
             w.c("reworded") if change.reworded else None,
+            w.c("newly_marker", answer=w.choice(q.item.kind, after.value))
+            if change.newly_stands_out
+            else None,
         ]
-    _fill(sheet, header, rows, widths=(28, 6, 8, 22, 50, 20, 40, 20, 40, 20), freeze="B2")
+    widths = (28, 6, 8, 22, 50, 20, 40, 20, 40, 20, 24)
+    _fill(sheet, header, rows, widths=widths, freeze="B2")
     for r, change in enumerate(comparison.changes, start=2):
         if change.newly_stands_out:
-            now = sheet.cell(row=r, column=8)
-            now.fill = STAND_OUT
-            now.font = _BOLD
+            for column in (8, 11):
+                now = sheet.cell(row=r, column=column)
+                now.fill = STAND_OUT
+                now.font = _BOLD
+    # below the table (and outside its filter), one row per question added or removed
+    notes: list[list[Cell]] = []
+    if not comparison.changes:
+        notes.append([w.c("none", round=earlier)])
+    notes += [
+        [w.c("column.new_question"), q.number, q.section_number, q.item.id, q.item.text]
+        for q in comparison.new_questions
+    ]
+    notes += [
+        [w.c("column.removed_question"), None, None, None, text]
+        for text in comparison.removed_questions
+    ]
+    first = sheet.max_row + 2
+    for r, row in enumerate(notes, start=first):
+        for c, value in enumerate(row, start=1):
+            cell = sheet.cell(row=r, column=c)
+            cell.value = ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+            if isinstance(value, str):
+                cell.data_type = "s"
+            cell.alignment = _WRAP
+        sheet.cell(row=r, column=1).font = _BOLD
 
 
 def _changes(sheet: Worksheet, summary: Summary, w: Wording) -> None:

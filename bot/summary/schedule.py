@@ -29,7 +29,7 @@ from bot.outbox import enqueue_la, la_dedupe_key
 from bot.summary.charts import ChartsUnavailable, dashboard_png
 from bot.summary.load import NoRoundError, load_la_summary
 from bot.summary.model import Summary
-from bot.summary.render_csv import render_csv
+from bot.summary.render_csv import render_summary_csv
 from bot.summary.render_docx import docx_zip
 from bot.summary.render_html import render_html
 from bot.summary.render_message import render_message
@@ -133,7 +133,7 @@ def summary_notice(summary: Summary) -> Notice:
     except PdfUnavailable as exc:
         log.warning("the summary goes without its PDF files: %s", exc)
     files["html"] = (f"audit-summary-round-{n}.html", render_html(summary).encode("utf-8"))
-    files["csv"] = (f"audit-summary-round-{n}.csv", render_csv(summary).encode("utf-8-sig"))
+    files["csv"] = (f"audit-summary-round-{n}.csv", render_summary_csv(summary).encode("utf-8-sig"))
     files["xlsx"] = (f"audit-summary-round-{n}.xlsx", render_xlsx(summary))
     files["docx"] = (f"audit-forms-round-{n}.zip", docx_zip(summary))
     attachments = [

@@ -303,7 +303,7 @@ def test_year_two_of_the_audit(la: La, mail: MailServer, questionnaire: Question
         check_html(files["html"].result().read_text("utf-8"), code)
         check_pdf(files["pdf"].result(), code)
         check_xlsx(files["xlsx"].result(), code)
-        check_csv(files["csv"].result())
+        check_csv(files["csv"].result(), code)
         check_docx(files["docx"].result())
 
     # --- the round will not close while a query waits -----------------------------------
@@ -319,6 +319,7 @@ def check_text(summary: str, code: str) -> None:
 
     compare = part(summary, "Changes since round 1")
     assert f"No longer asked: {REMOVED}." in compare
+    assert f"Asked for the first time: 12. {ADDED}." in compare
     newly = part(compare, "Changes since round 1", "Changes per section")
     assert "Newly “No” or “Our practice differs”:" in newly
     assert f"{NORTH} · 30. {FOLLOW_UP} (section 5)" in newly
@@ -350,6 +351,7 @@ def check_html(page: str, code: str) -> None:
     assert f"signed off by {SIGNER}, {ROLE}" in html_part(page, "progress")
     compare = html_part(page, "compare")
     assert f"No longer asked: {REMOVED}." in compare
+    assert f"Asked for the first time: 12. {ADDED}." in compare
     assert f"Newly “No” or “Our practice differs” {NORTH} · 30. {FOLLOW_UP}" in compare
     assert f"25. {SCHOOLS} (section 4) No (note: “{OLD_NOTE_SCHOOLS}”) Yes" in compare
     assert f"Yes (note: “{OLD_NOTE_FOLLOW_UP}”) No (note: “{REPLY}”)" in compare
@@ -367,6 +369,7 @@ def check_pdf(path: Path, code: str) -> None:
     for expected in (
         "Changes since round 1",
         f"No longer asked: {REMOVED}",
+        f"Asked for the first time: 12. {ADDED}",
         NEW_NOTE_SCHOOLS,
         code,
         FOLLOW_UP_ACTION,
@@ -389,14 +392,27 @@ def check_xlsx(path: Path, code: str) -> None:
     [north] = [r for r in rows("Progress") if r["Partnership"] == NORTH]
     assert (north["Signed off by"], north["Role"]) == (SIGNER, ROLE)
 
-    # two columns are called "Note" here: read the rows as lists
+    # two columns are called "Note" here: read the rows as lists; the table of changes
+    # ends at a blank row, and the questions added and removed follow
     [header, *body] = book["Since round 1"].iter_rows(values_only=True)
-    assert header[5:10] == ("Round 1", "Note", "This round", "Note", "Reworded")
-    since = {row[1]: row for row in body if any(row)}
+    assert header[5:11] == (
+        "Round 1",
+        "Note",
+        "This round",
+        "Note",
+        "Reworded",
+        "Newly “No” or “Our practice differs”",
+    )
+    blank = body.index((None,) * len(header))
+    since = {row[1]: row for row in body[:blank]}
     assert set(since) == {2, 25, 30}
     assert since[2][9] == "(the question was reworded since)"
     assert since[25][5:9] == ("No", OLD_NOTE_SCHOOLS, "Yes", NEW_NOTE_SCHOOLS)
-    assert since[30][5:9] == ("Yes", OLD_NOTE_FOLLOW_UP, "No", REPLY)
+    assert since[30][5:11] == ("Yes", OLD_NOTE_FOLLOW_UP, "No", REPLY, None, "Newly “No”")
+    assert [row[:5] for row in body[blank + 1 :]] == [
+        ("Asked for the first time", 12, 1, "s1.photos", ADDED),
+        ("No longer asked", None, None, None, REMOVED),
+    ]
 
     actions = {r["ID"]: r for r in rows("Actions")}
     assert len(actions) == 3
@@ -413,8 +429,9 @@ def check_xlsx(path: Path, code: str) -> None:
     assert queries[QUERY]["Reply"] == f"No — {REPLY}"
 
 
-def check_csv(path: Path) -> None:
-    """The CSV is the answer table alone: this year's answers, on this year's questions."""
+def check_csv(path: Path, code: str) -> None:
+    """The CSV is one flat table: this year's answers, on this year's questions, each row
+    with the sign-off, last year's answer and what became of it, the action and the query."""
     rows = list(csv.DictReader(io.StringIO(path.read_text("utf-8-sig"))))
     north = {r["Question id"]: r for r in rows if r["Partnership"] == NORTH}
     assert len(north) == 44 and "s2.exam_boards" not in north
@@ -429,15 +446,49 @@ def check_csv(path: Path) -> None:
         REPLY,
     )
 
+    def cells(question: str, *columns: str) -> tuple[str, ...]:
+        return tuple(north[question][column] for column in columns)
+
+    assert {cells(q, "Signed off by", "Signed off as") for q in north} == {(SIGNER, ROLE)}
+    earlier = ("Compared with round", "Earlier answer", "Earlier note", "Since the earlier round")
+    assert cells("s4.schools", *earlier) == ("1", "No", OLD_NOTE_SCHOOLS, "Changed")
+    assert cells("s5.discuss_agencies", *earlier) == ("1", "Yes", OLD_NOTE_FOLLOW_UP, "Changed")
+    assert cells("s1.photos", *earlier) == ("1", "", "", "New question")
+    assert cells("s1.address", "Since the earlier round") == ("Unchanged",)
+    assert cells("s1.telephone", "Question reworded") == ("Reworded",)
+    assert cells("s1.address", "Question reworded") == ("",)
+    action = ("Action ID", "Action severity", "Suggested action", "Action status")
+    assert cells("s5.discuss_agencies", *action) == (code, "Red", FOLLOW_UP_ACTION, "Done")
+    assert cells("s5.discuss_agencies", "Action done by") == (f"cli:{OPERATOR}",)
+    query = ("LA query", "Query status", "Query reply")
+    assert cells("s5.discuss_agencies", *query)[0::2] == (QUERY, f"No — {REPLY}")
+    assert cells("s5.discuss_agencies", "Query status")[0].startswith("Answered by Alice Archer")
+    assert cells("s7.paper_seven_years", *query) == (OPEN_QUERY, "Open, 0 days", "")
+
 
 def check_docx(forms: Path) -> None:
-    """The partnership's Word form: this year's answers and the signature line."""
+    """The partnership's Word form: this year's answers, then the follow-up actions, the
+    LA's queries, what changed since round 1, and the signature line."""
     form = Document(str(forms / "north-partnership.docx"))
     text = flat("\n".join(p.text for p in form.paragraphs))
     assert f"Signed off by {SIGNER}, {ROLE}, on" in text
+    sections = ("Follow-up actions", "Queries from the local authority", "Changes since round 1")
+    assert [heading for heading in sections if heading in text] == list(sections)
+    tables = [[[c.text for c in row.cells] for row in table.rows] for table in form.tables]
+    assert len(tables) == 7 + 3  # the seven sections, then one table for each
+    actions, queries, compared = ({row[1]: row for row in table[1:]} for table in tables[7:])
+    assert actions[FOLLOW_UP][2:5] == [f"No (note: “{REPLY}”)", "Red", FOLLOW_UP_ACTION]
+    assert actions[FOLLOW_UP][5].startswith(f"Done by cli:{OPERATOR}")
+    assert queries[FOLLOW_UP][2].startswith(QUERY)
+    assert queries[FOLLOW_UP][3].endswith(f"No — {REPLY}")
+    assert [row[3] for row in queries.values() if row[2].startswith(OPEN_QUERY)] == ["Open, 0 days"]
+    assert compared[SCHOOLS][2:] == [
+        f"No (note: “{OLD_NOTE_SCHOOLS}”)",
+        f"Yes (note: “{NEW_NOTE_SCHOOLS}”)",
+    ]
     cells = {
         row.cells[1].text: (row.cells[2].text, row.cells[3].text)
-        for table in form.tables
+        for table in form.tables[:7]  # the answers
         for row in table.rows
         if len(row.cells) >= 4
     }

@@ -53,7 +53,9 @@ def test_files_carry_the_comparison(cli: CliRunner, tmp_path: Path, fmt: str) ->
         assert '<h2 id="compare">Changes since round 1</h2>' in target.read_text("utf-8")
     else:
         book = load_workbook(io.BytesIO(target.read_bytes()))
-        assert book["Since round 1"].max_row == 1 + 5
+        # a header and 5 changes, then a blank row, the question added and the one removed
+        assert book["Since round 1"].auto_filter.ref == "A1:K6"
+        assert book["Since round 1"].max_row == 1 + 5 + 1 + 2
 
 
 @pytest.mark.parametrize(

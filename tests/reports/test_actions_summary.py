@@ -3,6 +3,7 @@ partnerships recorded, with their stored status, in every summary format."""
 
 from __future__ import annotations
 
+import csv
 import io
 import sqlite3
 
@@ -11,7 +12,7 @@ from openpyxl import load_workbook
 from bot.flows import events
 from bot.questionnaire import Severity
 from bot.summary.actions import answer_fingerprint
-from bot.summary.render_csv import render_csv
+from bot.summary.render_csv import render_csv, render_summary_csv
 from bot.summary.render_html import render_html
 from bot.summary.render_text import render_text
 from bot.summary.render_xlsx import render_xlsx
@@ -114,8 +115,12 @@ async def test_every_format_shows_the_actions_escaped(filled: Filled) -> None:
     assert breach[-1] == "Open"
     assert sheet.cell(row=2, column=2).fill.fgColor.rgb.endswith("F4C7C3")
 
-    # the CSV is one row per answer, as before: no actions in it
+    # the export is the answers alone; the summary's CSV has the action on each answer's row
     assert "Suggested action" not in render_csv(summary)
+    rows = list(csv.DictReader(io.StringIO(render_summary_csv(summary))))
+    [flagged] = [r for r in rows if r["Note"] == BREACH_NOTE]
+    assert (flagged["Action severity"], flagged["Action status"]) == ("Red", "Open")
+    assert flagged["Suggested action"].startswith("Ask what happened")
 
 
 async def test_no_rules_no_actions_section_text(filled: Filled) -> None:

@@ -17,7 +17,7 @@ from bot.summary.render_html import render_html
 from bot.summary.render_text import render_text
 from bot.summary.render_xlsx import render_xlsx
 from tests.reports.conftest import HTML_NOTE, Filled, answer
-from tests.reports.two_rounds import TwoRounds, record_two_rounds
+from tests.reports.two_rounds import NEW_ITEM, TwoRounds, record_two_rounds
 
 
 @pytest.fixture
@@ -68,6 +68,9 @@ async def test_the_same_round_twice_has_no_changes(two_rounds: TwoRounds) -> Non
     same = compare_rounds(summary, summary)
     assert same.changes == () and same.new_questions == () and same.removed_questions == ()
     assert all(s.answers == 0 for s in same.sections)
+    book = load_workbook(io.BytesIO(render_xlsx(replace(summary, comparison=same))))
+    rows = list(book["Since round 2"].iter_rows(values_only=True))
+    assert [row[0] for row in rows] == ["Partnership", None, "No answer differs from round 2."]
 
 
 async def test_a_partnership_new_since_has_nothing_to_compare(two_rounds: TwoRounds) -> None:
@@ -94,7 +97,7 @@ async def test_every_format_shows_what_changed(two_rounds: TwoRounds) -> None:
     assert "Yes (note: “<b>x</b> & y”) → Yes" in text
     assert "Not answered → No" in text
     assert "(the question was reworded since)" in text
-    assert "Asked for the first time: 2." in text
+    assert f"Asked for the first time: 2. {NEW_ITEM}." in text
     assert "No longer asked: Records of successes and of breaches of behaviour rules." in text
     assert "Section 1: What information" in text and "4 answers in 2 partnerships" in text
 
@@ -102,14 +105,40 @@ async def test_every_format_shows_what_changed(two_rounds: TwoRounds) -> None:
     assert '<h2 id="compare">Changes since round 1</h2>' in html
     assert "Yes (note: “&lt;b&gt;x&lt;/b&gt; &amp; y”)" in html
     assert HTML_NOTE not in html
+    assert f"<p>Asked for the first time: 2. {NEW_ITEM}.</p>" in html
+    assert (
+        "<p>No longer asked: Records of successes and of breaches of behaviour rules.</p>" in html
+    )
 
     book = load_workbook(io.BytesIO(render_xlsx(summary)))
     sheet = book["Since round 1"]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("Partnership", "No.", "Section")
-    assert len(rows) == 1 + 5
-    north_phone = next(r for r in rows if r[0] == "North Partnership" and r[3] == "s1.telephone")
-    assert north_phone[5:9] == ("Yes", None, "No", None)
+    assert rows[0][9:] == ("Reworded", "Newly “No” or “Our practice differs”")
+    assert sheet.auto_filter.ref == "A1:K6"  # the table of changes: 1 + 5 rows
+    changes, after = rows[1:6], rows[6:]
+    north_phone = next(r for r in changes if r[0] == "North Partnership" and r[3] == "s1.telephone")
+    assert north_phone[5:] == ("Yes", None, "No", None, None, "Newly “No”")
+    newly = [(r[0], r[3], r[10]) for r in changes if r[10]]
+    assert newly == [
+        ("East Partnership", "s1.address", "Newly “No”"),
+        ("North Partnership", "s1.telephone", "Newly “No”"),
+        ("North Partnership", "s7.safeguarding_returned", "Newly “Our practice differs”"),
+    ]
+    for r, row in enumerate(changes, start=2):
+        filled_in = sheet.cell(row=r, column=11).fill.fgColor.rgb
+        assert filled_in.endswith("FDD9B5") == bool(row[10])
+    # below the table, after a blank row: the question added, then the one removed
+    assert after[0] == (None,) * 11
+    assert after[1][:5] == ("Asked for the first time", 2, 1, "s1.photos", NEW_ITEM)
+    assert after[2][:5] == (
+        "No longer asked",
+        None,
+        None,
+        None,
+        "Records of successes and of breaches of behaviour rules",
+    )
+    assert len(after) == 3
 
 
 async def test_without_comparison_nothing_is_said(filled: Filled) -> None:

@@ -80,7 +80,7 @@ async def test_forms_of_partnerships_still_answering_say_how_far_they_got(filled
 async def test_questions_carry_their_number_and_answers_their_marks(filled: Filled) -> None:
     north = (await forms(filled))["north"]
     tables = [rows(t) for t in north.tables]
-    assert len(tables) == 8  # seven sections, then the changes after submission
+    assert len(tables) == 9  # seven sections, the follow-up actions, the changes after submission
     s1 = tables[0]
     assert s1[0] == ["No.", "Information held", "Tick", "Notes"]
     assert s1[1] == ["1", "Address", "✓", HTML_NOTE]
@@ -128,9 +128,16 @@ async def test_the_changes_after_submission_are_listed_at_the_end(filled: Filled
 
 
 async def test_the_form_prints_like_the_paper_form(filled: Filled) -> None:
+    north = (await forms(filled))["north"]
+    prints_like_the_paper_form(north)
+    s1 = north.tables[0]
+    grid = [int(c.get(qn("w:w"))) for c in s1._tbl.tblGrid.findall(qn("w:gridCol"))]
+    assert grid[2] < grid[1] / 3  # the Tick column is narrow, as on the paper form
+
+
+def prints_like_the_paper_form(north: WordDocument) -> None:
     """Header rows repeat on each page, rows never split, a heading stays with its table
     (keep with next), and each table's grid says the widths its cells ask for."""
-    north = (await forms(filled))["north"]
     for table in north.tables:
         header, *body = table.rows
         assert header._tr.trPr.find(qn("w:tblHeader")) is not None
@@ -143,9 +150,6 @@ async def test_the_form_prints_like_the_paper_form(filled: Filled) -> None:
             cells = [int(tc.tcPr.find(qn("w:tcW")).get(qn("w:w"))) for tc in row._tr.tc_lst]
             assert cells == grid
         assert abs(sum(grid) - 17 * 567) <= len(grid)  # A4 less two 2 cm margins, in twips
-    s1 = north.tables[0]
-    grid = [int(c.get(qn("w:w"))) for c in s1._tbl.tblGrid.findall(qn("w:gridCol"))]
-    assert grid[2] < grid[1] / 3  # the Tick column is narrow, as on the paper form
     body = list(north.element.body.iterchildren())
     for table in north.tables:
         before = body[body.index(table._tbl) - 1]

@@ -18,7 +18,9 @@ from bot.flows import events as ev
 from bot.questionnaire import load_questionnaire
 from bot.retention import Retention, purge
 from bot.scheduler import PRUNE_JOB, build_scheduler
+from bot.summary.load import load_la_summary
 from storage import Database, audit_log, inbox, invites, outbox, updates
+from storage import retention as retention_store
 from storage.convert import ts
 from storage.outbox import NewMessage
 from tests.conftest import Seeded
@@ -149,6 +151,60 @@ async def test_purge_removes_exactly_what_is_past_retention(seeded: Seeded, tmp_
 
     again = await purge(db, POLICY, lambda: now, actor="cli:test")
     assert again.total == 0
+
+
+async def test_purging_a_round_that_a_later_round_carries_from(seeded: Seeded) -> None:
+    """Year one's round expires while year two (opened with carry-forward from it) is kept:
+    year one goes, year two no longer carries from it, and its summary leaves the
+    comparison out instead of failing."""
+    db, clock, q = seeded.db, seeded.clock, seeded.questionnaire
+    alice = seeded.contacts["alice"]
+    first = seeded.round
+    await seeded.service.handle(alice.id, "telegram", ev.Choose(q.items[0].id, "yes"))
+    await round_setup.close_round(db, clock())
+    closed_first = clock()
+    clock.advance(days=1)
+    _, source = load_questionnaire()
+    opened = await round_setup.open_round(
+        db, q, source, date(2027, 1, 29), clock(), carry_forward=True
+    )
+    second = opened.round
+    assert second.carries_from == first.id
+    clock.advance(days=1)
+    await round_setup.close_round(db, clock())
+
+    now = closed_first + POLICY.closed_rounds + DAY  # round 2 closed a day short of it
+    done = await purge(db, POLICY, lambda: now, actor="cli:test")
+    assert done.counts()["rounds"] == 1
+    assert await _ids(db, "SELECT id FROM rounds") == {second.id}
+    assert await _ids(db, "SELECT carries_from FROM rounds") == {None}
+    summary = await load_la_summary(db, now, round_id=second.id)
+    assert summary.round.carries_from is None and summary.comparison is None
+
+
+async def test_a_failed_purge_leaves_the_carry_forward_link(seeded: Seeded) -> None:
+    """Clearing a later round's link is part of the purge's one transaction: if deleting
+    the round fails, the later round still carries from it."""
+    db, clock, q = seeded.db, seeded.clock, seeded.questionnaire
+    first = seeded.round
+    await round_setup.close_round(db, clock())
+    clock.advance(days=1)
+    _, source = load_questionnaire()
+    opened = await round_setup.open_round(
+        db, q, source, date(2027, 1, 29), clock(), carry_forward=True
+    )
+
+    async def delete_then_fail() -> None:
+        async with db.transaction() as conn:
+            await retention_store.delete_round(conn, first.id)
+            raise LookupError("something after it failed")
+
+    with pytest.raises(LookupError, match="something after it failed"):
+        await delete_then_fail()
+    assert await _ids(db, "SELECT id FROM rounds") == {first.id, opened.round.id}
+    assert await _ids(db, "SELECT carries_from FROM rounds WHERE carries_from IS NOT NULL") == {
+        first.id
+    }
 
 
 async def test_history_of_an_open_round_cannot_be_deleted(seeded: Seeded) -> None:
