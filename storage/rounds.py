@@ -94,6 +94,11 @@ async def latest_round(conn: aiosqlite.Connection) -> Round | None:
     return None
 
 
+async def round_or_latest(conn: aiosqlite.Connection, round_id: int | None) -> Round | None:
+    """Round `round_id`, or the latest (`latest_round`) when it is None."""
+    return await (round_by_id(conn, round_id) if round_id else latest_round(conn))
+
+
 async def set_deadline(conn: aiosqlite.Connection, round_id: int, deadline: date) -> None:
     await conn.execute(
         "UPDATE rounds SET deadline = ? WHERE id = ?", (deadline.isoformat(), round_id)

@@ -51,9 +51,7 @@ async def _history(
         found = await partnerships.partnership_by_name(conn, name.strip())
         if found is None:
             raise UserError(t.string("cli.history.unknown_partnership", name=name))
-        round_ = await (
-            rounds.round_by_id(conn, round_id) if round_id else rounds.latest_round(conn)
-        )
+        round_ = await rounds.round_or_latest(conn, round_id)
         if round_ is None:
             key = "reports.cli.unknown_round" if round_id else "reports.cli.no_round"
             raise UserError(t.string(key, id=round_id))

@@ -101,9 +101,7 @@ async def _list(config: Settings, db: Database, round_id: int | None, only_open:
 
     t = texts()
     async with db.read() as conn:
-        round_ = await (
-            rounds.round_by_id(conn, round_id) if round_id else rounds.latest_round(conn)
-        )
+        round_ = await rounds.round_or_latest(conn, round_id)
         if round_ is None:
             key = "reports.cli.unknown_round" if round_id else "reports.cli.no_round"
             raise UserError(t.string(key, id=round_id))

@@ -46,11 +46,7 @@ async def load_summary(
 ) -> Summary:
     """The summary of `round_id`, or of the open (else the latest closed) round."""
     async with db.read() as conn:
-        found = (
-            await rounds.latest_round(conn)
-            if round_id is None
-            else await rounds.round_by_id(conn, round_id)
-        )
+        found = await rounds.round_or_latest(conn, round_id)
         if found is None:
             raise NoRoundError(round_id)
         questionnaire = await stored_questionnaire(conn, found.questionnaire_version)

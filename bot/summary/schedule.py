@@ -188,11 +188,7 @@ async def summary_round(db: Database, round_id: int | None = None) -> Round:
     """The round a summary is of: `round_id`, else the open round, else the latest one
     (`NoRoundError` if there is none)."""
     async with db.read() as conn:
-        found = (
-            await rounds.latest_round(conn)
-            if round_id is None
-            else await rounds.round_by_id(conn, round_id)
-        )
+        found = await rounds.round_or_latest(conn, round_id)
     if found is None:
         raise NoRoundError(round_id)
     return found

@@ -14,16 +14,14 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable
 from html import escape
 from typing import Any, NamedTuple
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatType, ParseMode
-from telegram.error import TelegramError
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot import audit_trail
+from bot.channels.telegram.admin_taps import admin_tap, edit_or_send, say, send
 from bot.channels.telegram.name import CHANNEL
 from bot.clock import Clock
 from bot.config import Settings
@@ -117,10 +115,10 @@ class ActionList:
         try:
             summary = await load_summary(self.db, self.clock(), zone=self.settings.zone)
         except NoRoundError:
-            await _send(context, chat_id, escape(_t("admin.no_round"), quote=False))
+            await send(context, chat_id, escape(_t("admin.no_round"), quote=False))
             return
         text, keyboard = self.page(summary, 0)
-        await _send(context, chat_id, text, keyboard)
+        await send(context, chat_id, text, keyboard)
 
     def page(
         self, summary: Summary, page: int, said: str = ""
@@ -164,23 +162,14 @@ class ActionList:
         return html, InlineKeyboardMarkup(rows)
 
     async def on_tap(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        query = update.callback_query
-        if query is None:
+        tapped = await admin_tap(update, context, self.is_admin, "/actions")
+        if tapped is None:
             return
-        await _quietly(query.answer())
-        message = query.message
-        user_id = query.from_user.id
-        if not isinstance(message, Message) or message.chat.type != ChatType.PRIVATE:
-            return
-        chat_id = message.chat.id
-        if not self.is_admin(user_id):
-            log.info("refused an /actions button from user %s (not an admin)", user_id)
-            await _send(context, chat_id, escape(_t("admin.not_allowed"), quote=False))
-            return
-        tap = decode_tap(query.data)
+        message, user_id, data = tapped
+        tap = decode_tap(data)
         if tap is None:
-            log.warning("refused actions data %r from user %s", query.data, user_id)
-            await _send(context, chat_id, escape(_t("telegram.bad_button"), quote=False))
+            log.warning("refused actions data %r from user %s", data, user_id)
+            await say(context, message.chat.id, "telegram.bad_button")
             return
         try:
             summary = await load_summary(
@@ -188,13 +177,13 @@ class ActionList:
             )
         except NoRoundError:
             said = _t("admin.actions.no_round", round=tap.round_id)
-            await _edit_or_send(context, message, escape(said, quote=False), None)
+            await edit_or_send(context, message, escape(said, quote=False), None)
             return
         said = ""
         if tap.code is not None:
             summary, said = await self.mark(summary, tap, f"{CHANNEL}:{user_id}")
         text, keyboard = self.page(summary, tap.page, said)
-        await _edit_or_send(context, message, text, keyboard)
+        await edit_or_send(context, message, text, keyboard)
 
     async def mark(self, summary: Summary, tap: ActionTap, who: str) -> tuple[Summary, str]:
         """Mark the tapped action done, if it still stands as the list showed it; the
@@ -227,39 +216,5 @@ class ActionList:
         return summary, said
 
 
-async def _send(
-    context: ContextTypes.DEFAULT_TYPE,
-    chat_id: int,
-    html: str,
-    keyboard: InlineKeyboardMarkup | None = None,
-) -> None:
-    await _quietly(
-        context.bot.send_message(chat_id, html, parse_mode=ParseMode.HTML, reply_markup=keyboard)
-    )
-
-
-async def _edit_or_send(
-    context: ContextTypes.DEFAULT_TYPE,
-    message: Message,
-    html: str,
-    keyboard: InlineKeyboardMarkup | None,
-) -> None:
-    """Show the list in place of the one tapped; anew if that one can no longer be edited."""
-    try:
-        await message.edit_text(html, parse_mode=ParseMode.HTML, reply_markup=keyboard)
-    except TelegramError as exc:
-        if "not modified" in str(exc).lower():
-            return
-        await _send(context, message.chat.id, html, keyboard)
-
-
 def _button(label: str, tap: ActionTap) -> InlineKeyboardButton:
     return InlineKeyboardButton(label, callback_data=encode_tap(tap))
-
-
-async def _quietly(call: Awaitable[object]) -> None:
-    """A Bot API call whose failure changes nothing for the admin (logged)."""
-    try:
-        await call
-    except TelegramError as exc:
-        log.info("actions list: %s", exc)

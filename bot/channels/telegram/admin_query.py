@@ -11,18 +11,17 @@ in memory: after a restart, they pick it again.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
-from telegram.constants import ChatType, ParseMode
-from telegram.error import TelegramError
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 from bot.channels.registry import Wake
 from bot.channels.telegram import callback_codec as codec
+from bot.channels.telegram.admin_taps import admin_tap, edit_or_send, say, send
 from bot.channels.telegram.callback_codec import QueryPick
 from bot.channels.telegram.name import CHANNEL
 from bot.clock import Clock
@@ -98,7 +97,7 @@ class QueryPicker:
         """/query: the first page of partnerships."""
         self.pending.pop(user_id, None)
         text, keyboard = await self.partnership_page(0)
-        await self._send(context, chat_id, text, keyboard)
+        await send(context, chat_id, text, keyboard)
 
     async def partnership_page(self, page: int) -> tuple[str, InlineKeyboardMarkup | None]:
         try:
@@ -140,27 +139,14 @@ class QueryPicker:
         return text, InlineKeyboardMarkup(rows)
 
     async def on_pick(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        query = update.callback_query
-        if query is None:
+        tapped = await admin_tap(update, context, self.is_admin, "/query")
+        if tapped is None:
             return
-        await _quietly(query.answer())
-        message = query.message
-        user_id = query.from_user.id
-        if not isinstance(message, Message) or message.chat.type != ChatType.PRIVATE:
-            return
-        chat_id = message.chat.id
-        if not self.is_admin(user_id):
-            log.info("refused a /query button from user %s (not an admin)", user_id)
-            await self._send(
-                context, chat_id, escape(texts().string("admin.not_allowed"), quote=False)
-            )
-            return
-        pick = codec.decode_query_pick(query.data)
+        message, user_id, data = tapped
+        pick = codec.decode_query_pick(data)
         if pick is None:
-            log.warning("refused query data %r from user %s", query.data, user_id)
-            await self._send(
-                context, chat_id, escape(texts().string("telegram.bad_button"), quote=False)
-            )
+            log.warning("refused query data %r from user %s", data, user_id)
+            await say(context, message.chat.id, "telegram.bad_button")
             return
         if pick.partnership_id is None:
             text, keyboard = await self.partnership_page(pick.page)
@@ -168,10 +154,7 @@ class QueryPicker:
             text, keyboard = await self.question_page(pick.partnership_id, pick.page)
         else:
             text, keyboard = await self.ask_comment(user_id, pick.partnership_id, pick.question_id)
-        try:
-            await message.edit_text(text, parse_mode=ParseMode.HTML, reply_markup=keyboard)
-        except TelegramError:  # too old to edit, or unchanged: say it anew
-            await self._send(context, chat_id, text, keyboard)
+        await edit_or_send(context, message, text, keyboard)
 
     async def ask_comment(
         self, user_id: int, partnership_id: int, question_id: str
@@ -200,7 +183,7 @@ class QueryPicker:
         if pending is None:  # pragma: no cover - the filter let it through
             return
         if message.text.split()[0].lower() == CANCEL:
-            await self._send(context, message.chat.id, escape(_t("cancelled"), quote=False))
+            await send(context, message.chat.id, escape(_t("cancelled"), quote=False))
             return
         loop = QueryLoop.from_settings(self.settings, self.wake)
         try:
@@ -216,23 +199,10 @@ class QueryPicker:
         except QueryError as exc:
             if "comment" in str(exc):  # empty or too long: let them type it again
                 self.pending[user.id] = pending
-            await self._send(context, message.chat.id, escape(str(exc), quote=False))
+            await send(context, message.chat.id, escape(str(exc), quote=False))
             return
         said = _t("sent", partnership=asked.partnership, told=", ".join(asked.told))
-        await self._send(context, message.chat.id, escape(said, quote=False))
-
-    async def _send(
-        self,
-        context: ContextTypes.DEFAULT_TYPE,
-        chat_id: int,
-        html: str,
-        keyboard: InlineKeyboardMarkup | None = None,
-    ) -> None:
-        await _quietly(
-            context.bot.send_message(
-                chat_id, html, parse_mode=ParseMode.HTML, reply_markup=keyboard
-            )
-        )
+        await send(context, message.chat.id, escape(said, quote=False))
 
 
 class _Commenting(filters.MessageFilter):
@@ -265,11 +235,3 @@ def _turns(
     if page + 1 < pages:
         row.append(_button(_t("more"), make(page + 1)))
     return [row] if row else []
-
-
-async def _quietly(call: Awaitable[object]) -> None:
-    """A Bot API call whose failure changes nothing for the admin (logged)."""
-    try:
-        await call
-    except TelegramError as exc:
-        log.info("query picker: %s", exc)
