@@ -199,6 +199,8 @@ def test_last_years_answers_are_confirmed_by_number_or_by_section() -> None:
     ]
     assert parsed.same_sections == (2, 3)
     assert parsed.unreadable == ("section 4 same - but see below", "5 same, 6 no")
+    # in a round without last year's answers, "same" is not a word the bot knows
+    assert parse_with_texts("3 same", QUESTIONS).unreadable == ("3 same",)
 
 
 # --- Hostile input ---------------------------------------------------------------------------

@@ -340,6 +340,9 @@ class _Reader:
             else None
         )
         self.same_sections: list[int] = []
+        # "same" is read only in a round carrying answers forward ("3 no change" is No
+        # with a note in any other)
+        self.carrying = any(q.carried for q in questions)
         self.item_words = {q.number: [_fold(w) for w in q.text.split()] for q in questions}
         self.vocabulary = vocabulary
         self.nothing = {_command_key(word) for word in nothing_words}
@@ -421,7 +424,7 @@ class _Reader:
         text = text.strip()
         if not text:
             return None
-        if question.choices or question.carried:
+        if question.carried or (question.choices and self.carrying):
             same = read_choice(text, CARRY, (SAME,), self.vocabulary)
             if same is not None and not (same.note and self.answers_line(same.note)):
                 return None, same.note
