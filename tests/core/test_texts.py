@@ -23,6 +23,8 @@ HELPERS = {
     "string": "",
 }
 CALL = re.compile(r"\b(" + "|".join(HELPERS) + r')\("([a-z_.]+)"')
+# the admin screens' one sentence: say(context, chat_id, "full.key")
+SCREEN_CALL = re.compile(r'\bsay\(context, [^,()]+, "([a-z_.]+)"\)')
 # s("key") in a template; not a method such as w.s("key") (a report's own wording)
 TEMPLATE_CALL = re.compile(r'(?<![.\w])s\("([a-z_.]+)"\)')
 OWN_PREFIX = re.compile(r'def _t\(.*?texts\(\)\.string\(f"([a-z_.]+)\{key\}"', re.DOTALL)
@@ -36,6 +38,7 @@ def used_keys() -> list[tuple[str, str]]:
         for helper, key in CALL.findall(source):
             prefix = own.group(1) if helper == "_t" and own else HELPERS[helper]
             found.append((f"{path.relative_to(ROOT)}", prefix + key))
+        found.extend((f"{path.relative_to(ROOT)}", key) for key in SCREEN_CALL.findall(source))
     for path in sorted((ROOT / "templates").rglob("*.j2")):
         for key in TEMPLATE_CALL.findall(path.read_text("utf-8")):
             found.append((f"{path.relative_to(ROOT)}", key))
