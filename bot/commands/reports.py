@@ -213,8 +213,7 @@ def write_report(summary: Summary, fmt: Format, target: Path) -> str:
     except ChartsUnavailable:
         raise UserError(_s("no_png")) from None
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise UserError(_s("cannot_write", path=target, reason=reason)) from None
+        raise _cannot_write(target, exc) from None
 
 
 def write_answers_csv(summary: Summary, target: Path) -> str:
@@ -223,12 +222,20 @@ def write_answers_csv(summary: Summary, target: Path) -> str:
     from bot.summary.render_csv import render_csv
 
     try:
-        with target.open("w", encoding="utf-8-sig", newline="") as file:
-            file.write(render_csv(summary))
+        _write_csv(render_csv(summary), target)
     except OSError as exc:
-        reason = exc.strerror or str(exc)
-        raise UserError(_s("cannot_write", path=target, reason=reason)) from None
+        raise _cannot_write(target, exc) from None
     return _s("wrote", path=target)
+
+
+def _cannot_write(target: Path, exc: OSError) -> UserError:
+    return UserError(_s("cannot_write", path=target, reason=exc.strerror or str(exc)))
+
+
+def _write_csv(text: str, target: Path) -> None:
+    """With a byte-order mark, so that Excel reads it as UTF-8."""
+    with target.open("w", encoding="utf-8-sig", newline="") as file:
+        file.write(text)
 
 
 def _write(summary: Summary, fmt: Format, target: Path) -> str:
@@ -244,8 +251,7 @@ def _write(summary: Summary, fmt: Format, target: Path) -> str:
         case Format.CSV:
             from bot.summary.render_csv import render_summary_csv
 
-            with target.open("w", encoding="utf-8-sig", newline="") as file:
-                file.write(render_summary_csv(summary))
+            _write_csv(render_summary_csv(summary), target)
         case Format.XLSX:
             from bot.summary.render_xlsx import render_xlsx
 

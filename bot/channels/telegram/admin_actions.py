@@ -21,7 +21,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot import audit_trail
-from bot.channels.telegram.admin_taps import admin_tap, edit_or_send, say, send
+from bot.channels.telegram.admin_taps import admin_tap, edit_or_send, page_turns, say, send
 from bot.channels.telegram.name import CHANNEL
 from bot.clock import Clock
 from bot.config import Settings
@@ -152,13 +152,13 @@ class ActionList:
             ]
             for a in shown
         ]
-        turns = []
-        if page > 0:
-            turns.append(_button(_t("admin.actions.earlier"), ActionTap(n, page - 1)))
-        if page + 1 < pages:
-            turns.append(_button(_t("admin.actions.more"), ActionTap(n, page + 1)))
-        if turns:
-            rows.append(turns)
+        rows += page_turns(
+            page,
+            pages,
+            _t("admin.actions.earlier"),
+            _t("admin.actions.more"),
+            lambda label, to: _button(label, ActionTap(n, to)),
+        )
         return html, InlineKeyboardMarkup(rows)
 
     async def on_tap(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -21,7 +21,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 
 from bot.channels.registry import Wake
 from bot.channels.telegram import callback_codec as codec
-from bot.channels.telegram.admin_taps import admin_tap, edit_or_send, say, send
+from bot.channels.telegram.admin_taps import admin_tap, edit_or_send, page_turns, say, send
 from bot.channels.telegram.callback_codec import QueryPick
 from bot.channels.telegram.name import CHANNEL
 from bot.clock import Clock
@@ -228,10 +228,6 @@ def _button(label: str, pick: QueryPick) -> InlineKeyboardButton:
 def _turns(
     page: int, pages: int, make: Callable[[int], QueryPick]
 ) -> list[list[InlineKeyboardButton]]:
-    """The "earlier" and "more" buttons of a page, as a row (none on a single page)."""
-    row = []
-    if page > 0:
-        row.append(_button(_t("earlier"), make(page - 1)))
-    if page + 1 < pages:
-        row.append(_button(_t("more"), make(page + 1)))
-    return [row] if row else []
+    return page_turns(
+        page, pages, _t("earlier"), _t("more"), lambda label, to: _button(label, make(to))
+    )

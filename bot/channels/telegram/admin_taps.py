@@ -7,7 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from html import escape
 
-from telegram import InlineKeyboardMarkup, Message, Update
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
@@ -76,3 +76,20 @@ async def admin_tap(
         await say(context, message.chat.id, "admin.not_allowed")
         return None
     return message, user_id, query.data or ""
+
+
+def page_turns(
+    page: int,
+    pages: int,
+    earlier: str,
+    more: str,
+    turn_to: Callable[[str, int], InlineKeyboardButton],
+) -> list[list[InlineKeyboardButton]]:
+    """The "earlier" and "more" buttons of a list's page (0-based), as a row; none on a
+    single page. `turn_to(label, page)` makes the button."""
+    row = []
+    if page > 0:
+        row.append(turn_to(earlier, page - 1))
+    if page + 1 < pages:
+        row.append(turn_to(more, page + 1))
+    return [row] if row else []
