@@ -21,12 +21,12 @@ from collections.abc import Callable
 SECTIONS = ("answering", "broadcast", "during", "summary", "startup")
 
 
-def _section(name: str, quick: bool) -> str:
+def _section(name: str, quick: bool, pin: bool) -> str:
     # imported here, so that `python -m bench --help` is instant
     if name == "answering":
         from bench import answering
 
-        return asyncio.run(answering.bench(quick))
+        return asyncio.run(answering.bench(quick, pin))
     if name == "broadcast":
         from bench import broadcast
 
@@ -50,6 +50,13 @@ def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> N
     )
     parser.add_argument("--quick", action="store_true", help="small numbers: a smoke test")
     parser.add_argument(
+        "--no-pin",
+        dest="pin",
+        action="store_false",
+        help="answering: leave the bots and the harness wherever the scheduler puts them"
+        " (by default, on two cores or more, each bot has a core to itself)",
+    )
+    parser.add_argument(
         "--only",
         default=",".join(SECTIONS),
         help=f"comma-separated sections to run (default: all of {', '.join(SECTIONS)})",
@@ -66,7 +73,7 @@ def main(argv: list[str] | None = None, out: Callable[[str], None] = print) -> N
     began = time.monotonic()
     for name in chosen:
         started = time.monotonic()
-        table = _section(name, args.quick)
+        table = _section(name, args.quick, args.pin)
         out("")
         out(f"{table}\n({time.monotonic() - started:.0f} s)")
         sys.stdout.flush()

@@ -11,7 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.fake import BenchApi, Lead
-from bench.processes import Child, environment, own_cpu, python, start
+from bench.processes import (
+    Child,
+    Placement,
+    environment,
+    harness_on,
+    own_cpu,
+    placement,
+    python,
+    start,
+)
 from bench.report import median, percentile, table
 from bench.seed import seed, user_id
 
@@ -41,7 +50,13 @@ class Run:
 
 
 async def start_bot(
-    bot: str, limiter: bool, api: BenchApi, folder: Path, leads: int, reminders: bool = False
+    bot: str,
+    limiter: bool,
+    api: BenchApi,
+    folder: Path,
+    leads: int,
+    reminders: bool = False,
+    cores: frozenset[int] | None = None,
 ) -> Child:
     """Seed a database for `bot` and start it against `api`; returns once it polls."""
     db = folder / f"{bot}.db"
@@ -57,7 +72,7 @@ async def start_bot(
         }
     )
     api.first_get_updates = None
-    child = await start(BOTS[bot, limiter], env, folder)
+    child = await start(BOTS[bot, limiter], env, folder, cores)
     deadline = time.monotonic() + 60
     while api.first_get_updates is None:
         if child.process.returncode is not None or time.monotonic() > deadline:
@@ -66,12 +81,20 @@ async def start_bot(
     return child
 
 
-async def measure(bot: str, limiter: bool, leads: int, seconds: float, think: float = 0.0) -> Run:
+async def measure(
+    bot: str,
+    limiter: bool,
+    leads: int,
+    seconds: float,
+    think: float = 0.0,
+    place: Placement | None = None,
+) -> Run:
     run = Run(bot, limiter, leads)
     api = BenchApi()
     await api.start()
     with tempfile.TemporaryDirectory(prefix="bench-answer-") as tmp:
-        child = await start_bot(bot, limiter, api, Path(tmp), leads)
+        cores = place.bot if place is not None else None
+        child = await start_bot(bot, limiter, api, Path(tmp), leads, cores=cores)
         try:
             people = [Lead.join(api, user_id(n)) for n in range(leads)]
             await asyncio.gather(*(p.start() for p in people))
@@ -110,17 +133,19 @@ def row(run: Run, bare: Run | None) -> list[object]:
     ]
 
 
-async def bench(quick: bool) -> str:
+async def bench(quick: bool, pin: bool = True) -> str:
     counts = (10, 50) if quick else (10, 50, 200)
     seconds = 2.0 if quick else 8.0
-    repeats = 1 if quick else 3
+    repeats = 1 if quick else 5
+    place = placement() if pin else None
     results: dict[tuple[str, bool, int], list[Run]] = {}
-    for leads in counts:
-        for _ in range(repeats):  # interleaved: the machine's drift hits both alike
-            for limiter in (True, False):
-                for bot in ("bare", "audit"):
-                    run = await measure(bot, limiter, leads, seconds)
-                    results.setdefault((bot, limiter, leads), []).append(run)
+    with harness_on(place):
+        for leads in counts:
+            for _ in range(repeats):  # interleaved: the machine's drift hits both alike
+                for limiter in (True, False):
+                    for bot in ("bare", "audit"):
+                        run = await measure(bot, limiter, leads, seconds, place=place)
+                        results.setdefault((bot, limiter, leads), []).append(run)
     rows = []
     for leads in counts:
         for limiter in (True, False):
@@ -130,7 +155,8 @@ async def bench(quick: bool) -> str:
             rows.append(row(audit, bare))
     return table(
         f"1. Answering: closed loop, each lead taps as soon as the bot has answered"
-        f" ({seconds:.0f} s a run, median of {repeats}; fake Bot API without limits)",
+        f" ({seconds:.0f} s a run, median of {repeats}; fake Bot API without limits;"
+        f" {place.describe() if place is not None else 'not pinned to cores'})",
         [
             "leads",
             "bot",

@@ -10,7 +10,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,7 +64,11 @@ class Child:
         return self.log.read_text(errors="replace")[-2000:]
 
 
-async def start(args: Sequence[str], env: Mapping[str, str], cwd: Path) -> Child:
+async def start(
+    args: Sequence[str], env: Mapping[str, str], cwd: Path, cores: frozenset[int] | None = None
+) -> Child:
+    """Start `args`; on `cores` only, if given (set before Python has started any thread, so
+    all its threads inherit it)."""
     log = cwd / f"{Path(args[0]).name}-{args[-1]}-{time.monotonic_ns()}.log"
     with log.open("wb") as out:
         process = await asyncio.create_subprocess_exec(
@@ -74,7 +79,48 @@ async def start(args: Sequence[str], env: Mapping[str, str], cwd: Path) -> Child
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+    if cores:
+        os.sched_setaffinity(process.pid, cores)
     return Child(process, log)
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Cores for the bot under test, and for the harness (the leads and the fake Bot API)."""
+
+    bot: frozenset[int]
+    harness: frozenset[int]
+
+    def describe(self) -> str:
+        def cores(found: frozenset[int]) -> str:
+            return ", ".join(str(n) for n in sorted(found))
+
+        return f"bot on core {cores(self.bot)}, leads and fake Bot API on {cores(self.harness)}"
+
+
+def placement() -> Placement | None:
+    """With two cores or more: the bot alone on one, the harness on the others. Unpinned,
+    the harness competes with the bot for a core, and the scheduler places the bot's two
+    threads (event loop, aiosqlite) together or apart from run to run, which changes a
+    bot's rate by up to half; the tables are then read from noise. None on one core."""
+    found = sorted(os.sched_getaffinity(0))
+    if len(found) < 2:
+        return None
+    return Placement(frozenset(found[-1:]), frozenset(found[:-1]))
+
+
+@contextmanager
+def harness_on(place: Placement | None) -> Iterator[None]:
+    """This process (the harness) on `place.harness` meanwhile."""
+    if place is None:
+        yield
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, place.harness)
+    try:
+        yield
+    finally:
+        os.sched_setaffinity(0, before)
 
 
 def python(*args: str) -> list[str]:
