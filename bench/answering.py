@@ -41,6 +41,9 @@ class Run:
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
     bot_cpu: float = 0.0
+    loop_cpu: float = 0.0
+    """Of `bot_cpu`, the event loop's thread; the rest is the bot's other threads (aiosqlite's
+    thread, which competes with the loop for Python's GIL)."""
     fake_cpu: float = 0.0
     unanswered: int = 0
 
@@ -98,10 +101,12 @@ async def measure(
         try:
             people = [Lead.join(api, user_id(n)) for n in range(leads)]
             await asyncio.gather(*(p.start() for p in people))
-            cpu, fake, began = child.cpu, own_cpu(), time.monotonic()
+            cpu, loop, fake = child.cpu, child.main_thread_cpu, own_cpu()
+            began = time.monotonic()
             await asyncio.gather(*(p.answer_for(seconds, think) for p in people))
             run.seconds = time.monotonic() - began
             run.bot_cpu, run.fake_cpu = child.cpu - cpu, own_cpu() - fake
+            run.loop_cpu = child.main_thread_cpu - loop
             run.latencies = [lat for p in people for _, lat in p.latencies]
             run.taps = len(run.latencies)
             run.unanswered = sum(p.unanswered for p in people)
@@ -115,7 +120,7 @@ async def measure(
     return run
 
 
-def row(run: Run, bare: Run | None) -> list[object]:
+def row(run: Run, versus: str = "1×") -> list[object]:
     ms = [x * 1000 for x in run.latencies]
     return [
         run.leads,
@@ -126,9 +131,10 @@ def row(run: Run, bare: Run | None) -> list[object]:
         percentile(ms, 95),
         percentile(ms, 99),
         run.bot_cpu / run.taps * 1000 if run.taps else float("nan"),
+        (run.bot_cpu - run.loop_cpu) / run.taps * 1000 if run.taps else float("nan"),
         f"{run.bot_cpu / run.seconds * 100:.0f}%",
         f"{run.fake_cpu / run.seconds * 100:.0f}%",
-        f"{run.rate / bare.rate:.2f}×" if bare is not None and bare.rate else "1×",
+        versus,
         run.unanswered,
     ]
 
@@ -149,14 +155,14 @@ async def bench(quick: bool, pin: bool = True) -> str:
     rows = []
     for leads in counts:
         for limiter in (True, False):
-            bare = _median_run(results[("bare", limiter, leads)])
-            audit = _median_run(results[("audit", limiter, leads)])
-            rows.append(row(bare, None))
-            rows.append(row(audit, bare))
+            bares, audits = results[("bare", limiter, leads)], results[("audit", limiter, leads)]
+            rows.append(row(_median_run(bares)))
+            rows.append(row(_median_run(audits), _paired(audits, bares)))
     return table(
         f"1. Answering: closed loop, each lead taps as soon as the bot has answered"
         f" ({seconds:.0f} s a run, median of {repeats}; fake Bot API without limits;"
-        f" {place.describe() if place is not None else 'not pinned to cores'})",
+        f" {place.describe() if place is not None else 'not pinned to cores'}; vs bare: the"
+        f" median of each run's ratio to the bare bot's run just before it, and their range)",
         [
             "leads",
             "bot",
@@ -166,6 +172,7 @@ async def bench(quick: bool, pin: bool = True) -> str:
             "p95 ms",
             "p99 ms",
             "CPU ms/answer",
+            "other threads ms",
             "bot CPU",
             "fake CPU",
             "vs bare",
@@ -173,6 +180,16 @@ async def bench(quick: bool, pin: bool = True) -> str:
         ],
         rows,
     )
+
+
+def _paired(runs: list[Run], bares: list[Run]) -> str:
+    """Each run's rate over that of the bare bot's run just before it: a pair shares the
+    machine's state, which on a shared machine drifts from minute to minute."""
+    ratios = sorted(r.rate / b.rate for r, b in zip(runs, bares, strict=True) if b.rate)
+    if not ratios:
+        return "-"
+    middle = f"{median(ratios):.2f}×"
+    return middle if len(ratios) == 1 else f"{middle} ({ratios[0]:.2f}–{ratios[-1]:.2f})"
 
 
 def _median_run(runs: list[Run]) -> Run:

@@ -32,9 +32,10 @@ def environment(extra: Mapping[str, str]) -> dict[str, str]:
     return env
 
 
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a running process (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+def cpu_seconds(pid: int, thread: int | None = None) -> float:
+    """User + system CPU time of a running process, or of one of its threads (Linux /proc)."""
+    path = f"/proc/{pid}/task/{thread}/stat" if thread is not None else f"/proc/{pid}/stat"
+    fields = Path(path).read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICKS
 
 
@@ -48,6 +49,11 @@ class Child:
     @property
     def cpu(self) -> float:
         return cpu_seconds(self.process.pid)
+
+    @property
+    def main_thread_cpu(self) -> float:
+        """The CPU time of the thread that runs the event loop (its id is the process's)."""
+        return cpu_seconds(self.process.pid, self.process.pid)
 
     async def stop(self, grace: float = 3) -> None:
         """SIGTERM, then SIGKILL after `grace` seconds (a bot may be waiting for its long poll
