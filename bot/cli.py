@@ -239,10 +239,12 @@ def round_close(
         from bot import round_setup
 
         try:
-            closed = await round_setup.close_round(db, system_clock(), force=force)
+            now = system_clock()
+            closed = await round_setup.close_round(db, now, force=force)
         except round_setup.RoundSetupError as exc:
             raise UserError(str(exc)) from None
-        say("round_closed", deadline=closed.deadline)
+        today = now.astimezone(config.zone).date()
+        say("round_closed", deadline=closed.deadline, early=today < closed.deadline)
 
     run(lambda: with_db(main))
 

@@ -176,6 +176,13 @@ def test_impossible_dates_are_refused(setup: Path, deadline: str, message: str) 
     assert "(closed)" in status.stdout
 
 
+def test_closing_before_the_deadline_says_so(setup: Path) -> None:
+    closed = auditbot(setup, "round", "close")
+    assert closed.returncode == 0, closed.stderr
+    assert "Round closed before its deadline of 31 January 2099;" in closed.stdout
+    assert "deadline was" not in closed.stdout
+
+
 def test_past_deadline_and_second_round_are_refused(setup: Path) -> None:
     second = auditbot(setup, "round", "open", "--deadline", "2099-02-01")
     assert second.returncode == 1
