@@ -12,7 +12,6 @@ gets one sentence saying why nothing changed, above the list as it now stands.
 
 from __future__ import annotations
 
-import logging
 import re
 from html import escape
 from typing import Any, NamedTuple
@@ -21,7 +20,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes
 
 from bot import audit_trail
-from bot.channels.telegram.admin_taps import admin_tap, edit_or_send, page_turns, say, send
+from bot.channels.telegram.admin_taps import admin_tap, edit_or_send, page_turns, send
 from bot.channels.telegram.name import CHANNEL
 from bot.clock import Clock
 from bot.config import Settings
@@ -33,8 +32,6 @@ from bot.summary.load import NoRoundError, load_summary
 from bot.summary.model import Summary
 from bot.texts import texts
 from storage import Database
-
-log = logging.getLogger(__name__)
 
 PREFIX = "f1"
 """This module's callback data prefix (callback_codec has "a1", "z1" and "q1")."""
@@ -162,15 +159,10 @@ class ActionList:
         return html, InlineKeyboardMarkup(rows)
 
     async def on_tap(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        tapped = await admin_tap(update, context, self.is_admin, "/actions")
+        tapped = await admin_tap(update, context, self.is_admin, "/actions", decode_tap)
         if tapped is None:
             return
-        message, user_id, data = tapped
-        tap = decode_tap(data)
-        if tap is None:
-            log.warning("refused actions data %r from user %s", data, user_id)
-            await say(context, message.chat.id, "telegram.bad_button")
-            return
+        message, user_id, tap = tapped
         try:
             summary = await load_summary(
                 self.db, self.clock(), round_id=tap.round_id, zone=self.settings.zone

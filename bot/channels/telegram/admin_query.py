@@ -10,7 +10,6 @@ in memory: after a restart, they pick it again.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
@@ -21,7 +20,7 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 
 from bot.channels.registry import Wake
 from bot.channels.telegram import callback_codec as codec
-from bot.channels.telegram.admin_taps import admin_tap, edit_or_send, page_turns, say, send
+from bot.channels.telegram.admin_taps import admin_tap, edit_or_send, page_turns, send
 from bot.channels.telegram.callback_codec import QueryPick
 from bot.channels.telegram.name import CHANNEL
 from bot.clock import Clock
@@ -29,8 +28,6 @@ from bot.config import Recipient, Settings
 from bot.queries import QueryError, QueryLoop, choices, target
 from bot.texts import texts
 from storage import Database
-
-log = logging.getLogger(__name__)
 
 PER_PAGE = 8
 """Buttons on a page of partnerships or questions (44 questions: six pages)."""
@@ -139,15 +136,10 @@ class QueryPicker:
         return text, InlineKeyboardMarkup(rows)
 
     async def on_pick(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        tapped = await admin_tap(update, context, self.is_admin, "/query")
+        tapped = await admin_tap(update, context, self.is_admin, "/query", codec.decode_query_pick)
         if tapped is None:
             return
-        message, user_id, data = tapped
-        pick = codec.decode_query_pick(data)
-        if pick is None:
-            log.warning("refused query data %r from user %s", data, user_id)
-            await say(context, message.chat.id, "telegram.bad_button")
-            return
+        message, user_id, pick = tapped
         if pick.partnership_id is None:
             text, keyboard = await self.partnership_page(pick.page)
         elif pick.question_id is None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from html import escape
+from typing import TypeVar
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
@@ -15,6 +16,7 @@ from telegram.ext import ContextTypes
 from bot.texts import texts
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 async def quietly(call: Awaitable[object]) -> None:
@@ -61,9 +63,11 @@ async def admin_tap(
     context: ContextTypes.DEFAULT_TYPE,
     is_admin: Callable[[int], bool],
     what: str,
-) -> tuple[Message, int, str] | None:
+    decode: Callable[[str], T | None],
+) -> tuple[Message, int, T] | None:
     """A tap on an admin screen's button, answered at once: its message, who tapped and the
-    button's data; None (after saying so to a non-admin) when it is not to be acted on."""
+    button's data as `decode` reads it; None (after saying so to a non-admin, or of a
+    button it cannot read) when it is not to be acted on."""
     query = update.callback_query
     if query is None:
         return None
@@ -75,7 +79,13 @@ async def admin_tap(
         log.info("refused a %s button from user %s (not an admin)", what, user_id)
         await say(context, message.chat.id, "admin.not_allowed")
         return None
-    return message, user_id, query.data or ""
+    data = query.data or ""
+    tap = decode(data)
+    if tap is None:
+        log.warning("refused %s data %r from user %s", what, data, user_id)
+        await say(context, message.chat.id, "telegram.bad_button")
+        return None
+    return message, user_id, tap
 
 
 def page_turns(
